@@ -1,0 +1,42 @@
+"""Context priors: the platform's locale and the conversation's current language."""
+
+from __future__ import annotations
+
+LANGUAGES: tuple[str, ...] = ("th", "id", "ms", "vi", "zh", "en", "tl")
+
+_LOCALE_ALIASES = {
+    "in": "id",  # Java's legacy code for Indonesian, still sent by some Android clients
+    "ind": "id",
+    "msa": "ms",
+    "zsm": "ms",
+    "may": "ms",
+    "fil": "tl",
+    "tgl": "tl",
+    "tha": "th",
+    "vie": "vi",
+    "zho": "zh",
+    "chi": "zh",
+    "cmn": "zh",
+    "yue": "zh",
+    "eng": "en",
+}
+
+#: Chat tokens every language uses; a message made only of these says nothing new.
+UNIVERSAL_TOKENS = frozenset(
+    """ok okay oke okey okie okk k kk ya yaa yes yup yep yeah no nope noted thanks thank thx tq
+    ty tks tku hi hii hello helo hallo hey bye byebye lol haha hahaha hehe hihi wkwk xd sip
+    sorry sry pls plz please cod ready done up""".split()
+)
+
+
+def locale_language(locale: str | None) -> str | None:
+    """Map a platform locale (``ms-MY``, ``zh_Hans``, ``fil``, ``in``) to one of LANGUAGES."""
+    if not isinstance(locale, str) or not locale:
+        return None
+    primary = locale.strip().replace("_", "-").split("-", 1)[0].lower()
+    primary = _LOCALE_ALIASES.get(primary, primary)
+    return primary if primary in LANGUAGES else None
+
+
+def conversation_language(lang: str | None) -> str | None:
+    return lang if isinstance(lang, str) and lang in LANGUAGES else None
