@@ -1,0 +1,34 @@
+# seabot — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= config.toml
+BOT ?= demo-shop
+
+.PHONY: run test chat bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/seabot serve --config $(CONFIG)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+chat: $(STAMP)
+	$(BIN)/seabot chat --config $(CONFIG) --bot $(BOT)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info seabot.egg-info

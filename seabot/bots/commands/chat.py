@@ -1,0 +1,43 @@
+"""``seabot chat``: the console channel, interactive or piped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from seabot.adapters.console import ConsoleChannel
+from seabot.bots.config import AppConfig
+from seabot.bots.runtime import Runtime
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("chat", parents=[common], help="talk to a bot as a customer on the console")
+    p.add_argument("--bot", required=True, help="bot id from the config")
+    p.add_argument("--user", default="console-user", help="customer id; the conversation continues across runs")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, config: AppConfig) -> int:
+    config.bot(args.bot)
+    runtime = Runtime.open(config)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"Chatting with {config.bot(args.bot).profile.display_name} as {args.user!r}. Ctrl-D to quit.")
+    channel = ConsoleChannel(
+        bot_id=args.bot,
+        user_id=args.user,
+        answerer=runtime.pipeline(args.bot),
+        out=sys.stdout,
+        err=sys.stderr,
+        prompt="you> " if interactive else "",
+    )
+
+    async def session() -> int:
+        try:
+            return await channel.run(sys.stdin.buffer)
+        finally:
+            await runtime.aclose()
+
+    unreadable = asyncio.run(session())
+    return 1 if unreadable else 0

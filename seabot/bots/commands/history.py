@@ -1,0 +1,49 @@
+"""``seabot history``: a customer's conversation, oldest first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from seabot.bots.config import AppConfig
+from seabot.storage import SqliteStore
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("history", parents=[common], help="show a customer's conversation")
+    p.add_argument("--bot", required=True)
+    p.add_argument("--user", required=True, help="customer (or group) id")
+    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--json", action="store_true", help="one JSON object per message")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, config: AppConfig) -> int:
+    config.bot(args.bot)
+    store = SqliteStore(config.storage.path)
+    try:
+        messages = store.history(args.bot, args.user, limit=args.limit)
+    finally:
+        store.close()
+    if not messages:
+        print(f"no messages for user {args.user!r} of bot {args.bot!r}")
+        return 0
+    for m in messages:
+        if args.json:
+            print(json.dumps({
+                "time": m.created_at, "channel": m.channel, "role": str(m.role), "text": m.text, "lang": m.lang,
+                "responder": m.responder, "model": m.model, "tier": m.tier, "cost_usd": m.cost_usd,
+                "latency_ms": m.latency_ms,
+            }, ensure_ascii=False))  # fmt: skip
+            continue
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(m.created_at))
+        detail = f"{m.lang or '-'}"
+        if m.role.value == "bot":
+            detail += f", {m.responder or '-'}"
+            if m.model:
+                detail += f" {m.model}"
+            if m.latency_ms is not None:
+                detail += f", {m.latency_ms:.0f} ms"
+        print(f"{stamp} [{m.channel}] {m.role.value:8} ({detail}) {m.text}")
+    return 0

@@ -1,0 +1,45 @@
+"""``seabot serve``: the webhook server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import uvicorn
+
+from seabot.bots.channels import build_adapters
+from seabot.bots.config import AppConfig
+from seabot.bots.runtime import Runtime
+from seabot.bots.server import create_app
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("serve", parents=[common], help="run the webhook server")
+    p.add_argument("--host", help="address to listen on (default: [server].host)")
+    p.add_argument("--port", type=int, help="port to listen on (default: [server].port)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, config: AppConfig) -> int:
+    host = args.host or config.server.host
+    port = args.port or config.server.port
+    runtime = Runtime.open(config)
+    adapters = build_adapters(runtime)
+    base = config.server.public_url or f"http://{host}:{port}"
+    print(f"seabot serving {len(config.bots)} bot(s) on http://{host}:{port}  (health: {base}/healthz, metrics: {base}/metrics)")
+    for bot_id, bot in config.bots.items():
+        if not bot.channels:
+            print(f"  {bot_id}: no channels configured; try it with `seabot chat --bot {bot_id}`")
+        for channel in bot.channels:
+            print(f"  {bot_id} {channel:8} webhook: {base}/webhooks/{bot_id}/{channel}")
+    app = create_app(runtime, adapters)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on"))
+
+    async def serve() -> None:
+        try:
+            await server.serve()
+        finally:
+            await runtime.aclose()
+
+    asyncio.run(serve())
+    return 0

@@ -1,0 +1,328 @@
+"""Loading and validating ``config.toml`` into typed objects.
+
+Every problem is collected (with its key path) before anything starts, so a
+merchant fixes a config in one pass.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seabot.bots.errors import ConfigError, UnknownBotError
+from seabot.bots.interpolate import interpolate
+from seabot.adapters.settings import LineConfig, TelegramConfig, WechatConfig
+from seabot.bots.schema import Section
+from seabot.core.faq import FaqEntry
+from seabot.core.language import LANGUAGES
+from seabot.core.profile import BotProfile
+from seabot.core.routing import RoutingConfigError, RoutingRules
+
+__all__ = [
+    "AppConfig", "BotConfig", "ServerConfig", "StorageConfig", "LLMConfig", "TierConfig",
+    "TelegramConfig", "LineConfig", "WechatConfig", "TIERS", "load_config", "config_path",
+]  # fmt: skip
+
+TIERS = ("fast", "balanced", "premium")
+DEFAULT_CONFIG = "config.toml"
+_BOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # how platforms reach this server; printed webhook URLs use it
+    max_body_bytes: int = 1024 * 1024
+    concurrency: int = 32  # conversations answered in parallel
+    max_backlog: int = 10_000  # inbox depth above which webhooks answer 503
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConfig:
+    path: Path = Path("data/seabot.db")
+
+
+@dataclass(frozen=True, slots=True)
+class TierConfig:
+    name: str
+    model: str
+    input_usd_per_mtok: float
+    output_usd_per_mtok: float
+    timeout_s: float | None = None
+    max_history_tokens: int = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class LLMConfig:
+    base_url: str = "https://api.openai.com/v1"
+    api_key: str = ""
+    timeout_s: float = 20.0
+    deadline_s: float = 30.0
+    max_retries: int = 2
+    cache_ttl_s: float = 3600.0
+    breaker_failures: int = 5
+    breaker_cooldown_s: float = 60.0
+    tiers: Mapping[str, TierConfig] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class BotConfig:
+    profile: BotProfile
+    routing: RoutingRules
+    telegram: TelegramConfig | None = None
+    line: LineConfig | None = None
+    wechat: WechatConfig | None = None
+
+    @property
+    def bot_id(self) -> str:
+        return self.profile.bot_id
+
+    @property
+    def channels(self) -> dict[str, TelegramConfig | LineConfig | WechatConfig]:
+        found = {"telegram": self.telegram, "line": self.line, "wechat": self.wechat}
+        return {name: cfg for name, cfg in found.items() if cfg is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    source: Path
+    server: ServerConfig
+    storage: StorageConfig
+    llm: LLMConfig
+    bots: Mapping[str, BotConfig]
+
+    def bot(self, bot_id: str) -> BotConfig:
+        try:
+            return self.bots[bot_id]
+        except KeyError:
+            raise UnknownBotError(bot_id, sorted(self.bots)) from None
+
+
+def config_path(cli_value: str | None, environ: Mapping[str, str]) -> Path:
+    """``--config`` wins, then ``SEABOT_CONFIG``, then ``config.toml``."""
+    return Path(cli_value or environ.get("SEABOT_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> AppConfig:
+    environ = os.environ if environ is None else environ
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found (give one with --config PATH or SEABOT_CONFIG)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [f"invalid TOML: {exc}"]) from exc
+    problems: list[str] = []
+    data = interpolate(raw, environ, "", problems)
+    root = Section(data, "", problems)
+    server = _server(root.sub("server"))
+    storage = _storage(root.sub("storage"), base=path.parent)
+    llm = _llm(root.sub("llm"))
+    bots_section = root.sub("bots")
+    bots = {bot_id: _bot(bot_id, bots_section.sub(bot_id)) for bot_id in bots_section.names()}
+    for bot_id in bots:
+        if not _BOT_ID.match(bot_id):
+            problems.append(f"bots.{bot_id}: a bot id may use letters, digits, '-' and '_' (at most 64)")
+    if not bots:
+        problems.append("bots: no bot is configured (add a [bots.<bot_id>] table)")
+    bots_section.finish()
+    root.finish()
+    if problems:
+        raise ConfigError(str(path), problems)
+    return AppConfig(source=path, server=server, storage=storage, llm=llm, bots=bots)
+
+
+def _server(s: Section) -> ServerConfig:
+    d = ServerConfig()
+    port = s.get("port", int, d.port)
+    if not 0 < port < 65536:
+        s.problem(f"must be a TCP port (1-65535), got {port}", "port")
+    config = ServerConfig(
+        host=s.text("host", d.host, non_empty=True),
+        port=port,
+        public_url=s.text("public_url", d.public_url).rstrip("/"),
+        max_body_bytes=int(s.number("max_body_bytes", d.max_body_bytes, positive=True)),
+        concurrency=int(s.number("concurrency", d.concurrency, positive=True)),
+        max_backlog=int(s.number("max_backlog", d.max_backlog, positive=True)),
+    )
+    s.finish()
+    return config
+
+
+def _storage(s: Section, base: Path) -> StorageConfig:
+    raw = s.text("path", str(StorageConfig().path), non_empty=True)
+    s.finish()
+    path = Path(raw).expanduser()
+    return StorageConfig(path=path if path.is_absolute() or raw == ":memory:" else base / path)
+
+
+def _llm(s: Section) -> LLMConfig:
+    d = LLMConfig()
+    tiers_section = s.sub("tiers")
+    tiers: dict[str, TierConfig] = {}
+    for name in tiers_section.names():
+        t = tiers_section.sub(name)
+        if name not in TIERS:
+            t.problem(f"unknown tier {name!r}; tiers are {', '.join(TIERS)}")
+            continue
+        tiers[name] = TierConfig(
+            name=name,
+            model=t.text("model", required=True, non_empty=True),
+            input_usd_per_mtok=t.number("input_usd_per_mtok", 0.0),
+            output_usd_per_mtok=t.number("output_usd_per_mtok", 0.0),
+            timeout_s=t.number("timeout_s", None, positive=True),
+            max_history_tokens=int(t.number("max_history_tokens", 2000, positive=True)),
+        )
+        t.finish()
+    base_url = s.text("base_url", d.base_url, non_empty=True).rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        s.problem(f"must be an http(s) URL such as https://api.openai.com/v1, got {base_url!r}", "base_url")
+    api_key = s.text("api_key", d.api_key)
+    if api_key.strip() and not tiers:
+        s.problem("an api_key is set but no [llm.tiers.<fast|balanced|premium>] model is configured", "tiers")
+    config = LLMConfig(
+        base_url=base_url,
+        api_key=api_key,
+        timeout_s=s.number("timeout_s", d.timeout_s, positive=True),
+        deadline_s=s.number("deadline_s", d.deadline_s, positive=True),
+        max_retries=int(s.number("max_retries", d.max_retries)),
+        cache_ttl_s=s.number("cache_ttl_s", d.cache_ttl_s),
+        breaker_failures=int(s.number("breaker_failures", d.breaker_failures, positive=True)),
+        breaker_cooldown_s=s.number("breaker_cooldown_s", d.breaker_cooldown_s),
+        tiers=tiers,
+    )
+    s.finish()
+    return config
+
+
+def _bot(bot_id: str, s: Section) -> BotConfig:
+    languages_raw = s.get("languages", list, list(LANGUAGES))
+    languages = tuple(str(code) for code in languages_raw)
+    for i, code in enumerate(languages):
+        if code not in LANGUAGES:
+            s.problem(f"unknown language code {code!r}; supported: {', '.join(LANGUAGES)}", f"languages[{i}]")
+    if not languages:
+        s.problem("must list at least one language", "languages")
+    default_language = s.text("default_language", languages[0] if languages else "en")
+    if default_language not in languages:
+        s.problem(f"{default_language!r} is not one of this bot's languages {list(languages)}", "default_language")
+    faq = _faq(s, languages)
+    routing_table = s.get("routing", dict, {})
+    try:
+        routing = RoutingRules.default().extended(routing_table)
+    except RoutingConfigError as exc:
+        s.problems.extend(f"{s.key('')}{problem}" for problem in exc.problems)
+        routing = RoutingRules.default()
+    profile = BotProfile(
+        bot_id=bot_id,
+        display_name=s.text("display_name", bot_id, non_empty=True),
+        persona=s.text("persona", ""),
+        languages=languages,
+        default_language=default_language,
+        faq=faq,
+        daily_budget_usd=s.number("daily_budget_usd", None),
+        conversation_budget_usd=s.number("conversation_budget_usd", None),
+        rate_limit_per_minute=s.number("rate_limit_per_minute", None, positive=True),
+        handoff_webhook=s.text("handoff_webhook", "") or None,
+        routing=dict(routing_table),
+    )
+    channels = {
+        "telegram": _telegram(s.sub("telegram")) if s.has("telegram") else None,
+        "line": _line(s.sub("line")) if s.has("line") else None,
+        "wechat": _wechat(s.sub("wechat")) if s.has("wechat") else None,
+    }
+    s.finish()
+    return BotConfig(profile=profile, routing=routing, **channels)  # type: ignore[arg-type]
+
+
+def _faq(s: Section, languages: tuple[str, ...]) -> tuple[FaqEntry, ...]:
+    entries = []
+    for i, raw in enumerate(s.get("faq", list, [])):
+        e = Section(raw, s.key(f"faq[{i}]"), s.problems)
+        topic = e.text("topic", f"faq{i + 1}")
+        questions = _per_language(e, "q", list, languages)
+        answers = _per_language(e, "a", str, languages)
+        e.finish()
+        entries.append(
+            FaqEntry(
+                topic=topic,
+                questions={lang: tuple(str(q) for q in qs) for lang, qs in questions.items()},
+                answers=answers,
+            )
+        )
+    return tuple(entries)
+
+
+def _per_language(e: Section, name: str, kind: type, languages: tuple[str, ...]) -> dict[str, Any]:
+    table = e.sub(name)
+    found = {}
+    for lang in table.names():
+        if lang not in LANGUAGES:
+            table.problem(f"unknown language code {lang!r}; supported: {', '.join(LANGUAGES)}", lang)
+            table.raw(lang)
+            continue
+        value = table.get(lang, kind)
+        if kind is list and not all(isinstance(q, str) and q.strip() for q in value):
+            table.problem("must be a list of non-empty strings", lang)
+        if kind is str and not value.strip():
+            table.problem("must not be empty", lang)
+        found[lang] = value
+    missing = [lang for lang in languages if lang not in found]
+    if missing:
+        e.problem(f"missing languages: {', '.join(missing)}", name)
+    table.finish()
+    return found
+
+
+def _telegram(s: Section) -> TelegramConfig:
+    config = TelegramConfig(
+        token=s.text("token", required=True, non_empty=True),
+        secret_token=s.text("secret_token", ""),
+        api_base=_api_base(s, "https://api.telegram.org"),
+    )
+    if config.secret_token and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", config.secret_token):
+        s.problem("must be 1-256 characters of A-Z, a-z, 0-9, '_' and '-' (Telegram's rule)", "secret_token")
+    s.finish()
+    return config
+
+
+def _line(s: Section) -> LineConfig:
+    config = LineConfig(
+        channel_secret=s.text("channel_secret", required=True, non_empty=True),
+        access_token=s.text("access_token", required=True, non_empty=True),
+        api_base=_api_base(s, "https://api.line.me"),
+    )
+    s.finish()
+    return config
+
+
+def _wechat(s: Section) -> WechatConfig:
+    config = WechatConfig(
+        token=s.text("token", required=True, non_empty=True),
+        app_id=s.text("app_id", required=True, non_empty=True),
+        app_secret=s.text("app_secret", ""),
+        encoding_aes_key=s.text("encoding_aes_key", ""),
+        api_base=_api_base(s, "https://api.weixin.qq.com"),
+    )
+    if config.encoding_aes_key and len(config.encoding_aes_key) != 43:
+        s.problem("must be the 43-character EncodingAESKey from the WeChat console", "encoding_aes_key")
+    s.finish()
+    return config
+
+
+def _api_base(s: Section, default: str) -> str:
+    value = s.text("api_base", default).rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        s.problem(f"must be the platform API root such as {default}, got {value!r}", "api_base")
+    return value

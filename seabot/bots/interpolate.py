@@ -1,0 +1,32 @@
+"""``${ENV_VAR}`` and ``${ENV_VAR:-default}`` in config strings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["interpolate"]
+
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def interpolate(value: Any, environ: Mapping[str, str], path: str, problems: list[str]) -> Any:
+    """Return ``value`` with every reference replaced; each missing variable adds a problem."""
+    if isinstance(value, str):
+
+        def replace(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in environ:
+                return environ[name]
+            if default is not None:
+                return default
+            problems.append(f"{path}: environment variable {name} is not set")
+            return ""
+
+        return _REFERENCE.sub(replace, value)
+    if isinstance(value, dict):
+        return {k: interpolate(v, environ, f"{path}.{k}" if path else k, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, environ, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+    return value

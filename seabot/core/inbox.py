@@ -1,0 +1,166 @@
+"""Workers that answer the durable inbox: one conversation in order, many in parallel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from seabot.core.messages import InboundMessage, Reply
+from seabot.core.metrics import Metrics
+from seabot.core.store import ConversationStore, Enqueued, InboxItem, InboxStatus, conversation_key
+
+__all__ = ["Answerer", "Sender", "InboxWorker"]
+
+log = logging.getLogger("seabot.inbox")
+
+
+class Answerer(Protocol):
+    async def answer(self, message: InboundMessage) -> Reply | None: ...
+
+
+class Sender(Protocol):
+    async def deliver(self, reply: Reply) -> None: ...
+
+
+class InboxWorker:
+    """Claims open inbox items and answers them.
+
+    An item is answered (reply stored) before it is delivered, and marked done only
+    after delivery, so a crash at any point leads to a retry, never to silence.
+    A webhook that can answer within its own HTTP response (WeChat's passive reply)
+    registers a waiter with ``wait_for_reply``; the worker hands it the reply instead
+    of sending it, unless the waiter has already given up.
+    """
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        answerers: Mapping[str, Answerer],
+        senders: Callable[[str, str], Sender | None],
+        metrics: Metrics,
+        *,
+        concurrency: int = 32,
+        retry_delay_s: float = 1.0,
+        max_attempts: int = 5,
+    ) -> None:
+        self._store = store
+        self._answerers = answerers
+        self._senders = senders
+        self._metrics = metrics
+        self._concurrency = concurrency
+        self._retry_delay_s = retry_delay_s
+        self._max_attempts = max_attempts
+        self._busy: dict[str, asyncio.Task[None]] = {}
+        self._waiters: dict[int, asyncio.Future[Reply | None]] = {}
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    # -- intake side ---------------------------------------------------------------------------
+
+    async def accept(self, message: InboundMessage) -> Enqueued:
+        """Commit the message to the inbox (deduplicated) and wake the workers."""
+        enqueued = await asyncio.to_thread(self._store.enqueue, message)
+        outcome = "duplicate" if enqueued.duplicate else "accepted"
+        self._metrics.inc("seabot_inbound_total", channel=message.channel, outcome=outcome)
+        if not enqueued.duplicate:
+            self._wake.set()
+        return enqueued
+
+    async def wait_for_reply(self, inbox_id: int, timeout: float) -> Reply | None:
+        """The reply to ``inbox_id`` if it is ready within ``timeout`` seconds; otherwise None,
+        and the worker delivers it through the channel's API instead."""
+        future: asyncio.Future[Reply | None] = asyncio.get_running_loop().create_future()
+        self._waiters[inbox_id] = future
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            return None
+        finally:
+            self._waiters.pop(inbox_id, None)
+            if not future.done():
+                future.cancel()
+
+    def depth(self) -> int:
+        return self._store.inbox_depth()
+
+    # -- worker side ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Answer until ``stop`` is called."""
+        while not self._stopping:
+            self._wake.clear()
+            free = self._concurrency - len(self._busy)
+            if free > 0:
+                items = await asyncio.to_thread(self._store.claim, free, list(self._busy))
+                for item in items:
+                    key = conversation_key(item.message.bot_id, item.message.channel, item.message.conversation_id)
+                    task = asyncio.create_task(self._work(item), name=f"inbox-{item.id}")
+                    self._busy[key] = task
+                    task.add_done_callback(lambda _t, key=key: self._release(key))
+                if len(items) == free:
+                    continue  # there may be more
+            await self._wake.wait()
+
+    def _release(self, key: str) -> None:
+        self._busy.pop(key, None)
+        self._wake.set()
+
+    async def stop(self, drain_timeout_s: float = 10.0) -> None:
+        """Stop claiming, let in-flight answers finish; unfinished ones stay in the inbox."""
+        self._stopping = True
+        self._wake.set()
+        pending = list(self._busy.values())
+        if pending:
+            _, still_running = await asyncio.wait(pending, timeout=drain_timeout_s)
+            for task in still_running:
+                task.cancel()
+            await asyncio.gather(*still_running, return_exceptions=True)
+
+    async def _work(self, item: InboxItem) -> None:
+        message = item.message
+        try:
+            reply = item.reply
+            if item.status is InboxStatus.PENDING:
+                answerer = self._answerers.get(message.bot_id)
+                if answerer is None:
+                    log.error("inbox item for an unknown bot; dropped", extra={"bot": message.bot_id})
+                    await asyncio.to_thread(self._store.mark_done, item.id)
+                    return
+                reply = await answerer.answer(message)
+                await asyncio.to_thread(self._store.mark_answered, item.id, reply)
+            if reply is not None:
+                await self._deliver(item.id, reply)
+            await asyncio.to_thread(self._store.mark_done, item.id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the message stays in the inbox and is tried again
+            self._metrics.inc("seabot_inbox_failures_total", channel=message.channel)
+            if item.attempts + 1 >= self._max_attempts:
+                log.error(
+                    "giving up on an inbox item after %d attempts: %s",
+                    item.attempts + 1,
+                    type(exc).__name__,
+                    extra={"bot": message.bot_id, "channel": message.channel, "inbox_id": item.id},
+                )
+                await asyncio.to_thread(self._store.mark_done, item.id)
+                return
+            log.warning(
+                "inbox item failed, will retry: %s: %s",
+                type(exc).__name__,
+                exc,
+                extra={"bot": message.bot_id, "channel": message.channel, "inbox_id": item.id},
+            )
+            await asyncio.sleep(self._retry_delay_s * (2**item.attempts))
+
+    async def _deliver(self, inbox_id: int, reply: Reply) -> None:
+        waiter = self._waiters.get(inbox_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(reply)  # the webhook's own response carries the answer
+            return
+        sender = self._senders(reply.bot_id, reply.channel)
+        if sender is None:
+            log.error("no sender for channel; answer kept in history", extra={"channel": reply.channel})
+            return
+        await sender.deliver(reply)

@@ -1,0 +1,76 @@
+"""Channel-neutral messages: what adapters hand to the core and get back."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = ["ChatKind", "MessageKind", "InboundMessage", "Reply", "Role"]
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+class MessageKind(StrEnum):
+    """What the customer sent. Only TEXT goes to a responder; the rest get a short note."""
+
+    TEXT = "text"
+    STICKER = "sticker"
+    IMAGE = "image"
+    VOICE = "voice"
+    VIDEO = "video"
+    FILE = "file"
+    LOCATION = "location"
+    FOLLOW = "follow"  # the customer added the bot / subscribed / pressed /start
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One customer message, normalized by an adapter.
+
+    ``message_id`` is the platform's own id for this delivery (update id, webhook
+    event id, MsgId …); together with bot and channel it recognises redeliveries.
+    ``conversation_id`` is the user in a private chat, the group or room otherwise.
+    ``reply_handle`` is opaque adapter data needed to answer (a LINE reply token …).
+    """
+
+    bot_id: str
+    channel: str
+    message_id: str
+    user_id: str
+    chat_id: str
+    text: str = ""
+    kind: MessageKind = MessageKind.TEXT
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    locale: str | None = None
+    reply_handle: str | None = None
+    received_at: float = field(default_factory=time.time)
+
+    @property
+    def conversation_id(self) -> str:
+        return self.chat_id
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The bot's answer to one inbound message, to be sent on the same channel."""
+
+    bot_id: str
+    channel: str
+    chat_id: str
+    user_id: str
+    text: str
+    lang: str
+    in_reply_to: str
+    reply_handle: str | None = None
+    received_at: float = 0.0

@@ -1,0 +1,209 @@
+"""One bot's way from an inbound message to a reply: detect, route, answer, remember."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from seabot.core.messages import InboundMessage, MessageKind, Reply, Role
+from seabot.core.metrics import Metrics
+from seabot.core.phrases import Phrase, phrase
+from seabot.core.profile import BotProfile
+from seabot.core.responder import Answer, Responder, ResponderRequest, Turn
+from seabot.core.store import Conversation, ConversationStore, StoredMessage
+from seabot.core.textnorm import is_blank
+
+__all__ = ["Pipeline", "PipelineLimits", "Detector", "MessageRouter"]
+
+log = logging.getLogger("seabot.pipeline")
+
+
+class _Detection(Protocol):
+    @property
+    def lang(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+
+
+class _Decision(Protocol):
+    @property
+    def tier(self) -> str: ...
+    @property
+    def handoff(self) -> bool: ...
+    @property
+    def reasons(self) -> tuple[str, ...]: ...
+
+
+class Detector(Protocol):
+    def detect(self, text: str, *, locale: str | None = None, conversation_lang: str | None = None) -> _Detection: ...
+
+
+class MessageRouter(Protocol):
+    def route(self, text: str, *, lang: str | None = None, previous_customer_texts: Sequence[str] = ()) -> _Decision: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineLimits:
+    history_turns: int = 20  # turns read back for the prompt
+    analysed_chars: int = 4000  # longer messages are stored whole but analysed from their start
+    routing_context: int = 4  # earlier customer messages the router sees
+
+
+class Pipeline:
+    """Channel-neutral: knows customer service, not platforms. One instance per bot."""
+
+    def __init__(
+        self,
+        bot: BotProfile,
+        store: ConversationStore,
+        detector: Detector,
+        router: MessageRouter,
+        responder: Responder,
+        metrics: Metrics,
+        limits: PipelineLimits = PipelineLimits(),
+    ) -> None:
+        self.bot = bot
+        self._store = store
+        self._detector = detector
+        self._router = router
+        self._responder = responder
+        self._metrics = metrics
+        self._limits = limits
+
+    async def answer(self, message: InboundMessage) -> Reply | None:
+        """Store the customer's message and produce the bot's reply (None: a person has it)."""
+        started = time.perf_counter()
+        conversation = await asyncio.to_thread(
+            self._store.conversation, message.bot_id, message.channel, message.chat_id, message.chat_kind
+        )
+        if message.kind is not MessageKind.TEXT:
+            return await self._answer_non_text(message, conversation, started)
+        text = message.text
+        analysed = text[: self._limits.analysed_chars]
+        detection = self._detector.detect(analysed, locale=message.locale, conversation_lang=conversation.lang)
+        lang = detection.lang if detection.lang != "und" else (conversation.lang or self._locale_lang(message))
+        answer_lang = self.bot.answer_language(lang)
+        self._metrics.inc("seabot_messages_total", bot=self.bot.bot_id, channel=message.channel, lang=lang)
+        recent = await asyncio.to_thread(self._store.recent, conversation.id, self._limits.history_turns)
+        await self._remember(message, conversation, Role.CUSTOMER, text, lang)
+        if lang != conversation.lang and detection.lang != "und":
+            await asyncio.to_thread(self._store.set_language, conversation.id, lang)
+        if conversation.handoff:
+            log.info("conversation with a person; bot stays silent", extra={"bot": self.bot.bot_id})
+            return None
+        if is_blank(text):
+            return await self._say(message, conversation, Phrase.EMPTY, answer_lang, started)
+        previous = [m.text for m in recent if m.role is Role.CUSTOMER][-self._limits.routing_context :]
+        decision = self._router.route(analysed, lang=lang, previous_customer_texts=previous)
+        if decision.handoff:
+            await asyncio.to_thread(self._store.set_handoff, conversation.id, True)
+            self._metrics.inc("seabot_handoffs_total", bot=self.bot.bot_id)
+            log.info("handoff to a person", extra={"bot": self.bot.bot_id, "reasons": list(decision.reasons)})
+            return await self._say(message, conversation, Phrase.HANDOFF, answer_lang, started, tier="handoff")
+        request = ResponderRequest(
+            bot=self.bot,
+            text=analysed,
+            lang=answer_lang,
+            tier=decision.tier,
+            history=tuple(Turn(m.role, m.text) for m in recent if m.role is not Role.SYSTEM),
+            conversation_key=f"{message.channel}:{message.chat_id}",
+        )
+        answer = await self._responder.respond(request)
+        if is_blank(answer.text):
+            answer = Answer(
+                text=phrase(Phrase.FOLLOW_UP, answer_lang, name=self.bot.display_name),
+                responder="offline",
+                fallback=True,
+            )
+        return await self._finish(message, conversation, answer, answer_lang, started)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _locale_lang(self, message: InboundMessage) -> str:
+        if message.locale:
+            base = message.locale.replace("_", "-").split("-")[0].lower()
+            if base in self.bot.languages:
+                return base
+        return self.bot.default_language
+
+    async def _answer_non_text(self, message: InboundMessage, conversation: Conversation, started: float) -> Reply:
+        lang = self.bot.answer_language(conversation.lang or self._locale_lang(message))
+        await self._remember(message, conversation, Role.CUSTOMER, f"[{message.kind}]", lang)
+        which = Phrase.GREETING if message.kind is MessageKind.FOLLOW else Phrase.NON_TEXT
+        return await self._say(message, conversation, which, lang, started)
+
+    async def _say(
+        self,
+        message: InboundMessage,
+        conversation: Conversation,
+        which: Phrase,
+        lang: str,
+        started: float,
+        tier: str | None = None,
+    ) -> Reply:
+        text = phrase(which, lang, name=self.bot.display_name, fallback_lang=self.bot.default_language)
+        return await self._finish(message, conversation, Answer(text=text, responder="builtin", tier=tier), lang, started)
+
+    async def _remember(
+        self, message: InboundMessage, conversation: Conversation, role: Role, text: str, lang: str | None
+    ) -> None:
+        await asyncio.to_thread(
+            self._store.append,
+            StoredMessage(
+                conversation_id=conversation.id,
+                bot_id=message.bot_id,
+                channel=message.channel,
+                chat_id=message.chat_id,
+                user_id=message.user_id,
+                role=role,
+                text=text,
+                lang=lang,
+                inbound_id=message.message_id,
+                created_at=message.received_at if role is Role.CUSTOMER else time.time(),
+            ),
+        )
+
+    async def _finish(
+        self, message: InboundMessage, conversation: Conversation, answer: Answer, lang: str, started: float
+    ) -> Reply:
+        latency = time.perf_counter() - started
+        await asyncio.to_thread(
+            self._store.append,
+            StoredMessage(
+                conversation_id=conversation.id,
+                bot_id=message.bot_id,
+                channel=message.channel,
+                chat_id=message.chat_id,
+                user_id=message.user_id,
+                role=Role.BOT,
+                text=answer.text,
+                lang=lang,
+                responder=answer.responder,
+                model=answer.model,
+                tier=answer.tier,
+                tokens_in=answer.tokens_in,
+                tokens_out=answer.tokens_out,
+                cost_usd=answer.cost_usd,
+                latency_ms=latency * 1000.0,
+                attempts=answer.attempts,
+                inbound_id=message.message_id,
+            ),
+        )
+        self._metrics.observe(
+            "seabot_answer_seconds", latency, bot=self.bot.bot_id, tier=answer.tier or answer.responder
+        )
+        return Reply(
+            bot_id=message.bot_id,
+            channel=message.channel,
+            chat_id=message.chat_id,
+            user_id=message.user_id,
+            text=answer.text,
+            lang=lang,
+            in_reply_to=message.message_id,
+            reply_handle=message.reply_handle,
+            received_at=message.received_at,
+        )

@@ -1,0 +1,45 @@
+"""What every responder (offline FAQ, LLM) takes and gives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from seabot.core.messages import Role
+from seabot.core.profile import BotProfile
+
+__all__ = ["Turn", "ResponderRequest", "Answer", "Responder"]
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    role: Role
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponderRequest:
+    bot: BotProfile
+    text: str
+    lang: str  # the language to answer in
+    tier: str  # fast | balanced | premium
+    history: Sequence[Turn] = ()  # earlier turns, oldest first, without the current message
+    conversation_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str
+    responder: str  # "offline", "llm", "cache", …
+    model: str | None = None
+    tier: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    attempts: int = 0
+    fallback: bool = False  # a cheaper tier or the offline responder stood in
+
+
+class Responder(Protocol):
+    async def respond(self, request: ResponderRequest) -> Answer: ...
