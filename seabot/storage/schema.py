@@ -51,5 +51,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         )  # fmt: skip
         db["inbox"].create_index(["bot_id", "channel", "message_id"], unique=True)  # type: ignore[union-attr]
         db.execute("CREATE INDEX idx_inbox_open ON inbox (conversation_key, id) WHERE status != 'done'")
+    if "counters" not in db.table_names():
+        db["counters"].create({"name": str, "value": float}, pk="name")  # type: ignore[union-attr]
     if "settings" not in db.table_names():
         db["settings"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]

@@ -226,6 +226,29 @@ class SqliteStore:
     def inbox_depth(self) -> int:
         return int(self._run(lambda c: c.execute("SELECT COUNT(*) FROM inbox WHERE status != 'done'").fetchone()[0]))
 
+    # -- counters -----------------------------------------------------------------------------
+
+    def bump_counter(self, name: str, amount: float = 1.0) -> float:
+        """Add ``amount`` to a durable counter and return its new value."""
+
+        def work(conn: sqlite3.Connection) -> float:
+            conn.execute(
+                "INSERT INTO counters (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+                (name, amount),
+            )
+            return float(conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0])
+
+        return self._run(work, write=True)
+
+    def counters(self, prefix: str) -> dict[str, float]:
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT name, value FROM counters WHERE substr(name, 1, ?) = ?", (len(prefix), prefix)
+            ).fetchall()
+        )
+        return {str(name): float(value) for name, value in rows}
+
     # -- settings -----------------------------------------------------------------------------
 
     def get_setting(self, key: str) -> str | None:
