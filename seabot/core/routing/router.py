@@ -34,7 +34,8 @@ class _Signals:
     @property
     def anger_count(self) -> int:
         serious = self.cues["premium"] or self.cues["balanced"] or self.cues["anger"]
-        return len(self.cues["anger"]) + (len(self.intensity) if serious else 0)
+        # Several anger words are one signal; shouting or "!!!" on top of them is another.
+        return (1 if self.cues["anger"] else 0) + (len(self.intensity) if serious else 0)
 
     @property
     def angry(self) -> bool:
