@@ -22,7 +22,7 @@ def interpolate(value: Any, environ: Mapping[str, str], path: str, problems: lis
             if default is not None:
                 return default
             problems.append(f"{path}: environment variable {name} is not set")
-            return ""
+            return match.group(0)  # left as written, so no second problem is reported for it
 
         return _REFERENCE.sub(replace, value)
     if isinstance(value, dict):

@@ -101,6 +101,7 @@ def create_app(runtime: Runtime, adapters: Adapters) -> Starlette:
                 await task
             for adapter in adapters.values():
                 await adapter.aclose()
+            log.info("stopped: in-flight answers finished, open inbox items kept for the next start")
 
     app = Starlette(
         routes=[

@@ -1,0 +1,46 @@
+"""Shared fixtures: the project's paths and a config file written into a temp folder."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SHIPPED_CONFIG = ROOT / "config.toml"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def shipped_config(tmp_path: Path) -> Path:
+    """The shipped config.toml with its database moved into the test's temp folder."""
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    db = tmp_path / "seabot.db"
+    text = re.sub(r'(?m)^path *= *".*"$', f'path = "{db.as_posix()}"', text)
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
+    def write(text: str, name: str = "config.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def seabot_cmd() -> list[str]:
+    """How to run the ``seabot`` command in a subprocess."""
+    return [sys.executable, "-m", "seabot.bots.cli"]
