@@ -28,7 +28,7 @@ chat: $(STAMP)
 	$(BIN)/seabot chat --config $(CONFIG) --bot $(BOT)
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info seabot.egg-info
