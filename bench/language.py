@@ -1,6 +1,7 @@
 """Language-detection benchmark: seabot's detector against the candidates we evaluated.
 
     .venv/bin/python -m bench.language [--data-dir ../shared/langid] [--only seabot,langdetect]
+                                       [--splits dev]
 
 Each detector runs in its own subprocess so its peak RSS (``ru_maxrss``) is its own. For each
 it reports accuracy overall, per language and per length bucket on dev.jsonl and test.jsonl,
@@ -94,7 +95,7 @@ def _score(detect: Detect, rows: list[dict[str, str]]) -> tuple[dict[str, float]
     return {k: round(100 * hits[k] / seen[k], 1) for k in seen}, times
 
 
-def run_worker(name: str, data_dir: Path) -> dict[str, object]:
+def run_worker(name: str, data_dir: Path, splits: tuple[str, ...] = SPLITS) -> dict[str, object]:
     """Measure one detector in this process (called in a fresh subprocess)."""
     start = time.perf_counter()
     detect = FACTORIES[name]()
@@ -102,7 +103,7 @@ def run_worker(name: str, data_dir: Path) -> dict[str, object]:
     detect("warm up")
     result: dict[str, object] = {"name": name, "load_s": round(load_s, 2)}
     all_times: list[int] = []
-    for split in SPLITS:
+    for split in splits:
         accuracy, times = _score(detect, _load(data_dir, split))
         result[split] = accuracy
         all_times += times
@@ -113,9 +114,10 @@ def run_worker(name: str, data_dir: Path) -> dict[str, object]:
     return result
 
 
-def _spawn(name: str, data_dir: Path) -> dict[str, object]:
+def _spawn(name: str, data_dir: Path, splits: tuple[str, ...] = SPLITS) -> dict[str, object]:
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.language", "--worker", name, "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "bench.language", "--worker", name, "--data-dir", str(data_dir),
+         "--splits", ",".join(splits)],
         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], check=False,
     )
     if proc.returncode != 0:
@@ -124,10 +126,10 @@ def _spawn(name: str, data_dir: Path) -> dict[str, object]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _table(results: list[dict[str, object]]) -> str:
+def _table(results: list[dict[str, object]], splits: tuple[str, ...] = SPLITS) -> str:
     cols = ["all", "1-2", "3-6", "7+", *LANGS]
     lines = []
-    for split in SPLITS:
+    for split in splits:
         lines.append(f"\n{split}.jsonl accuracy %")
         lines.append(f"{'detector':<11}" + "".join(f"{c:>7}" for c in cols))
         for r in results:
@@ -151,14 +153,21 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--only", default=",".join(CANDIDATES),
                         help="comma-separated detectors: " + ",".join(CANDIDATES))
+    parser.add_argument("--splits", default=",".join(SPLITS),
+                        help="comma-separated splits to score (default: dev,test); use --splits dev "
+                             "while tuning so the report-only test split stays unseen")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    splits = tuple(s for s in args.splits.split(",") if s)
+    unknown = [s for s in splits if s not in SPLITS]
+    if unknown or not splits:
+        parser.error(f"--splits must be drawn from {','.join(SPLITS)}")
     if args.worker:
-        result = run_worker(args.worker, args.data_dir)
+        result = run_worker(args.worker, args.data_dir, splits)
         print(json.dumps(result))
         return result
-    results = [_spawn(name, args.data_dir) for name in args.only.split(",") if name]
-    print(_table(results))
+    results = [_spawn(name, args.data_dir, splits) for name in args.only.split(",") if name]
+    print(_table(results, splits))
     return {"language": results}
 
 
