@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ("language", "routing")
+BENCHMARKS = ("language", "routing", "growth")
 
 
 def main(argv: list[str] | None = None) -> int:
