@@ -1,0 +1,105 @@
+"""The prompt: persona, answer language, the FAQ as knowledge, and history trimmed to a token budget.
+
+Token counts are estimates (no tokenizer ships with seabot): Latin-script text costs about a
+token per four characters, but Thai and Chinese are written without spaces and cost far more
+per character, so they are counted by character, never by splitting on spaces.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from seabot.core.llm.client import ChatMessage
+from seabot.core.messages import Role
+from seabot.core.profile import BotProfile
+from seabot.core.responder import Turn
+
+__all__ = ["LANGUAGE_NAMES", "estimate_tokens", "Prompt", "build_prompt", "system_prompt"]
+
+LANGUAGE_NAMES = {
+    "th": "Thai", "id": "Indonesian", "ms": "Malay", "vi": "Vietnamese",
+    "zh": "Chinese (Simplified)", "en": "English", "tl": "Tagalog (Filipino)",
+}  # fmt: skip
+MESSAGE_OVERHEAD_TOKENS = 4  # role and separators per chat message
+
+# Tokens per character by script (conservative, from cl100k/o200k measurements):
+# CJK ideographs, kana and hangul ≈ 1 token per character; Thai, Lao, Khmer, Myanmar ≈ 1 per
+# 1.5 characters (combining vowels and tone marks share a token); everything else ≈ 1 per 4.
+_CJK = ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
+_SOUTHEAST = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF))
+
+
+def _in(ranges: tuple[tuple[int, int], ...], code: int) -> bool:
+    return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def estimate_tokens(text: str) -> int:
+    """A sensible upper-side estimate of the tokens ``text`` costs, for any of the bot's languages."""
+    cjk = southeast = other = 0
+    for ch in text:
+        code = ord(ch)
+        if ch.isspace():
+            other += 1
+        elif code < 0x0E00:
+            other += 1
+        elif _in(_CJK, code):
+            cjk += 1
+        elif _in(_SOUTHEAST, code):
+            southeast += 1
+        else:
+            other += 1
+    return cjk + math.ceil(southeast / 1.5) + math.ceil(other / 4)
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    messages: tuple[ChatMessage, ...]
+    history_kept: int  # earlier turns included
+    history_dropped: int  # older turns left out to fit the budget
+    estimated_tokens: int
+
+
+def system_prompt(bot: BotProfile, lang: str) -> str:
+    name = LANGUAGE_NAMES.get(lang, lang)
+    parts = [bot.persona.strip() or f"You are the customer-service assistant of {bot.display_name}."]
+    parts.append(
+        f"Always answer in {name} (language code {lang}), whatever language the knowledge below is written in. "
+        "Keep answers short and friendly, suitable for a chat app."
+    )
+    if bot.faq:
+        lines = ["Knowledge (the shop's own answers; rely on them, do not contradict them):"]
+        for entry in bot.faq:
+            questions = entry.questions.get(lang) or entry.questions.get(bot.default_language) or ()
+            question = questions[0] if questions else entry.topic
+            lines.append(f"- Q: {question}\n  A: {entry.answer_in(lang, bot.default_language)}")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def build_prompt(
+    bot: BotProfile, lang: str, text: str, history: Sequence[Turn], max_history_tokens: int
+) -> Prompt:
+    """System prompt, then as many of the newest earlier turns as fit ``max_history_tokens``,
+    then the current message (always kept, never trimmed)."""
+    kept: list[ChatMessage] = []
+    used = 0
+    for turn in reversed(history):
+        if turn.role is Role.SYSTEM:
+            continue
+        cost = estimate_tokens(turn.text) + MESSAGE_OVERHEAD_TOKENS
+        if used + cost > max_history_tokens:
+            break
+        used += cost
+        kept.append(ChatMessage("assistant" if turn.role is Role.BOT else "user", turn.text))
+    considered = sum(1 for turn in history if turn.role is not Role.SYSTEM)
+    system = ChatMessage("system", system_prompt(bot, lang))
+    current = ChatMessage("user", text)
+    total = used + estimate_tokens(system.content) + estimate_tokens(text) + 2 * MESSAGE_OVERHEAD_TOKENS
+    return Prompt(
+        messages=(system, *reversed(kept), current),
+        history_kept=len(kept),
+        history_dropped=considered - len(kept),
+        estimated_tokens=total,
+    )
