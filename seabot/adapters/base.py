@@ -11,7 +11,7 @@ The server turns an HTTP request into a ``WebhookRequest`` and the adapter's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -60,6 +60,8 @@ class WebhookResponse:
     body: bytes = b"OK"
     content_type: str = "text/plain; charset=utf-8"
     headers: Mapping[str, str] = field(default_factory=dict)
+    # work to run after the response has been sent (e.g. the rest of a long passive reply)
+    background: Callable[[], Awaitable[None]] | None = None
 
 
 class Intake(Protocol):

@@ -2,15 +2,84 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
 from seabot.adapters.base import ChannelAdapter
+from seabot.adapters.delivery import describe_metrics
+from seabot.adapters.line import LineAdapter, LineOptions
+from seabot.adapters.settings import LineConfig, TelegramConfig, WechatConfig
+from seabot.adapters.telegram import TelegramAdapter, TelegramOptions
+from seabot.adapters.wechat import WechatAdapter, WechatOptions
 from seabot.bots.runtime import Runtime
 
-__all__ = ["build_adapters"]
+__all__ = ["build_adapters", "ChannelOptions", "SharedClient", "default_http_client"]
 
 
-def build_adapters(runtime: Runtime) -> dict[tuple[str, str], ChannelAdapter]:
+@dataclass(frozen=True, slots=True)
+class ChannelOptions:
+    """Tuning the adapters take; the defaults are the platforms' documented limits."""
+
+    telegram: TelegramOptions = TelegramOptions()
+    line: LineOptions = LineOptions()
+    wechat: WechatOptions = WechatOptions()
+
+
+def default_http_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(10.0, connect=5.0),
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        follow_redirects=False,
+    )
+
+
+class SharedClient:
+    """One bot's HTTP client, shared by its adapters and closed when the last one closes."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self._users = 0
+
+    def lease(self) -> httpx.AsyncClient:
+        self._users += 1
+        return self.client
+
+    async def release(self) -> None:
+        self._users -= 1
+        if self._users <= 0:
+            await self.client.aclose()
+
+
+def build_adapters(
+    runtime: Runtime,
+    options: ChannelOptions = ChannelOptions(),
+    *,
+    http_client: Callable[[], httpx.AsyncClient] = default_http_client,
+    bots: set[str] | None = None,
+) -> dict[tuple[str, str], ChannelAdapter]:
+    """Adapters for every configured (bot, channel), or only for ``bots`` when given."""
+    describe_metrics(runtime.metrics)
     adapters: dict[tuple[str, str], ChannelAdapter] = {}
     for bot_id, bot in runtime.config.bots.items():
-        for channel in bot.channels:
-            raise NotImplementedError(f"bots.{bot_id}.{channel}: the {channel} adapter is not built yet")
+        if (bots is not None and bot_id not in bots) or not bot.channels:
+            continue
+        shared = SharedClient(http_client())
+        for channel, config in bot.channels.items():
+            client = shared.lease()
+            adapter: ChannelAdapter
+            if isinstance(config, TelegramConfig):
+                adapter = TelegramAdapter(
+                    bot_id, config, client, runtime.metrics, options.telegram, on_close=shared.release
+                )
+            elif isinstance(config, LineConfig):
+                adapter = LineAdapter(
+                    bot_id, config, client, runtime.metrics, runtime.store, options.line, on_close=shared.release
+                )
+            elif isinstance(config, WechatConfig):
+                adapter = WechatAdapter(bot_id, config, client, runtime.metrics, options.wechat, on_close=shared.release)
+            else:  # pragma: no cover - config only builds the three
+                raise TypeError(f"bots.{bot_id}.{channel}: unknown channel settings {type(config).__name__}")
+            adapters[(bot_id, channel)] = adapter
     return adapters

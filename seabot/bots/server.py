@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -80,7 +81,14 @@ def create_app(runtime: Runtime, adapters: Adapters) -> Starlette:
             runtime.metrics.inc("seabot_inbound_total", channel=channel, outcome="bad_request")
             log.warning("malformed webhook: %s", exc, extra={"bot": bot_id, "channel": channel})
             return PlainTextResponse(f"bad request: {exc}", status_code=400)
-        return Response(result.body, status_code=result.status, media_type=result.content_type, headers=dict(result.headers))
+        background = BackgroundTask(result.background) if result.background is not None else None
+        return Response(
+            result.body,
+            status_code=result.status,
+            media_type=result.content_type,
+            headers=dict(result.headers),
+            background=background,
+        )
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "bots": sorted(runtime.config.bots)})

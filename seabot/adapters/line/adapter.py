@@ -1,0 +1,220 @@
+"""The LINE channel: signed webhooks in, one free reply call out (push only when it must).
+
+A reply token is single-use and lives about a minute, and replies are free while push
+messages count against the merchant's paid monthly quota. So the whole answer (up to
+five message objects) goes into ONE reply call; a push is sent only when the token has
+expired or the reply was refused, and every push is counted per bot and month.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    AsyncMessagingApi,
+    Configuration,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    TextMessage,
+)
+from linebot.v3.messaging.exceptions import ApiException
+from linebot.v3.webhook import SignatureValidator
+
+from seabot.adapters.base import BadRequestError, Intake, SignatureError, WebhookRequest, WebhookResponse
+from seabot.adapters.delivery import (
+    LINE_PUSHES,
+    RejectedError,
+    RetryPolicy,
+    SendFailure,
+    http_failure,
+    parse_retry_after,
+    send_with_retries,
+)
+from seabot.adapters.line._client import HttpxApiClient
+from seabot.adapters.line.parse import CHANNEL, parse_event, sdk_event
+from seabot.adapters.settings import LineConfig
+from seabot.adapters.splitting import Measure, split_text
+from seabot.core.messages import Reply
+from seabot.core.metrics import Metrics
+
+__all__ = ["LineAdapter", "LineOptions", "Counters", "push_counter_name", "MESSAGE_LIMIT", "MESSAGES_PER_CALL"]
+
+log = logging.getLogger("seabot.adapters.line")
+MESSAGE_LIMIT = 5000  # UTF-16 code units per text message object
+MESSAGES_PER_CALL = 5
+_PUSH_KEY_NAMESPACE = uuid.UUID("5b0b1a2e-3f4d-4c5b-9a6e-7d8c9b0a1f2e")
+
+
+class Counters(Protocol):
+    def bump_counter(self, name: str, amount: float = 1.0) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LineOptions:
+    retry: RetryPolicy = RetryPolicy()
+    reply_token_ttl_s: float = 50.0  # LINE keeps a reply token about a minute; leave a margin
+
+
+def push_counter_name(bot_id: str, when: float | None = None) -> str:
+    return f"line_pushes:{bot_id}:{time.strftime('%Y-%m', time.gmtime(when))}"
+
+
+def _classify(exc: BaseException) -> SendFailure | None:
+    if isinstance(exc, ApiException):
+        status = int(exc.status or 0)
+        detail = str(exc.body)[:200] if exc.body else ""
+        retry_after = parse_retry_after(exc.headers.get("retry-after") if exc.headers else None)
+        return http_failure(status, detail, retry_after)
+    if isinstance(exc, httpx.TimeoutException):
+        return SendFailure("timeout", True)
+    if isinstance(exc, httpx.HTTPError):
+        return SendFailure("network", True, type(exc).__name__)
+    return None
+
+
+class LineAdapter:
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        bot_id: str,
+        config: LineConfig,
+        client: httpx.AsyncClient,
+        metrics: Metrics,
+        counters: Counters,
+        options: LineOptions = LineOptions(),
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.bot_id = bot_id
+        self.config = config
+        self.metrics = metrics
+        self.options = options
+        self._counters = counters
+        self._on_close = on_close
+        self._validator = SignatureValidator(config.channel_secret)
+        self._parser = WebhookParser(config.channel_secret)
+        configuration = Configuration(host=config.api_base, access_token=config.access_token)
+        self.api = AsyncMessagingApi(HttpxApiClient(configuration, client))
+
+    # -- inbound ---------------------------------------------------------------------------------
+
+    async def handle_webhook(self, request: WebhookRequest, intake: Intake) -> WebhookResponse:
+        if request.method != "POST":
+            return WebhookResponse(405, b"POST only")
+        signature = request.headers.get("x-line-signature")
+        if not signature:
+            raise SignatureError("missing X-Line-Signature")
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SignatureError("body is not UTF-8, so it was not signed by LINE") from exc
+        if not self._validator.validate(body, signature):  # HMAC-SHA256, hmac.compare_digest
+            raise SignatureError("wrong X-Line-Signature")
+        try:
+            raw = json.loads(body)
+            if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
+                raise BadRequestError("body has no events list")
+            events = self._parser.parse(body, signature)
+        except InvalidSignatureError as exc:  # pragma: no cover - validated above
+            raise SignatureError("wrong X-Line-Signature") from exc
+        except BadRequestError:
+            raise
+        except Exception as exc:
+            raise BadRequestError(f"not a LINE webhook body: {type(exc).__name__}") from exc
+        received_at = time.time()
+        for index, event in enumerate(events):
+            raw_event = raw["events"][index] if index < len(raw["events"]) else {}
+            parsed = parse_event(
+                sdk_event(event, raw_event if isinstance(raw_event, dict) else {}),
+                bot_id=self.bot_id,
+                received_at=received_at,
+            )
+            if parsed.message is None:
+                log.debug("event ignored: %s", parsed.ignored, extra={"bot": self.bot_id})
+                continue
+            enqueued = await intake.accept(parsed.message)
+            if enqueued.duplicate:
+                log.info(
+                    "redelivered event answered once",
+                    extra={"bot": self.bot_id, "redelivery": parsed.redelivery},
+                )
+        return WebhookResponse()
+
+    # -- outbound --------------------------------------------------------------------------------
+
+    async def deliver(self, reply: Reply) -> None:
+        texts = split_text(reply.text, MESSAGE_LIMIT, Measure.UTF16)
+        if not texts:
+            return
+        batches = [texts[i : i + MESSAGES_PER_CALL] for i in range(0, len(texts), MESSAGES_PER_CALL)]
+        handle = json.loads(reply.reply_handle) if reply.reply_handle else {}
+        token = handle.get("reply_token")
+        fresh = token and (time.time() - (reply.received_at or 0.0)) < self.options.reply_token_ttl_s
+        first = 0
+        if fresh:
+            try:
+                await self._reply(token, batches[0])
+                first = 1
+            except RejectedError as exc:
+                log.info(
+                    "reply token refused (status %s); pushing instead",
+                    exc.failure.status,
+                    extra={"bot": self.bot_id, "channel": CHANNEL},
+                )
+        elif token:
+            log.info("reply token expired; pushing instead", extra={"bot": self.bot_id, "channel": CHANNEL})
+        for number, batch in enumerate(batches[first:], start=first):
+            try:
+                await self._push(reply, number, batch)
+            except RejectedError:
+                log.error("push refused; answer kept in history", extra={"bot": self.bot_id, "channel": CHANNEL})
+                return
+
+    async def _reply(self, token: str, texts: list[str]) -> None:
+        request = ReplyMessageRequest(replyToken=token, messages=[TextMessage(text=t) for t in texts])
+        await send_with_retries(
+            lambda: self.api.reply_message(request),
+            _classify,
+            channel=CHANNEL,
+            what="reply",
+            metrics=self.metrics,
+            policy=self.options.retry,
+        )
+
+    async def _push(self, reply: Reply, number: int, texts: list[str]) -> None:
+        request = PushMessageRequest(to=reply.chat_id, messages=[TextMessage(text=t) for t in texts])
+        # The same retry key for every attempt at this batch: LINE sends it at most once.
+        retry_key = str(uuid.uuid5(_PUSH_KEY_NAMESPACE, f"{self.bot_id}/{reply.in_reply_to}/{number}"))
+
+        async def push() -> None:
+            try:
+                await self.api.push_message(request, x_line_retry_key=retry_key)
+            except ApiException as exc:
+                if exc.status != 409:  # 409: this retry key was accepted before, so LINE sent it
+                    raise
+
+        await send_with_retries(
+            push,
+            _classify,
+            channel=CHANNEL,
+            what="push",
+            metrics=self.metrics,
+            policy=self.options.retry,
+        )
+        self.metrics.inc(LINE_PUSHES, bot=self.bot_id)
+        await asyncio.to_thread(self._counters.bump_counter, push_counter_name(self.bot_id))
+
+    async def aclose(self) -> None:
+        if self._on_close is not None:
+            await self._on_close()
+

@@ -1,0 +1,140 @@
+"""The WeChat Official Account channel: passive replies when fast, customer-service messages otherwise.
+
+WeChat waits 5 seconds for the HTTP answer and then redelivers the same message (about
+three deliveries in all). A new message is accepted into the inbox and the webhook waits
+up to ``passive_window_s`` (4 s from the first delivery) for its answer: if it comes in
+time it goes back as the passive reply (at most 2048 bytes; the rest follows as
+customer-service messages); otherwise the webhook answers ``success`` and the inbox
+worker sends the answer through ``message/custom/send``. Redeliveries get ``success``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+import httpx
+from wechatpy.replies import create_reply
+
+from seabot.adapters.base import DeliveryError, Intake, WebhookRequest, WebhookResponse
+from seabot.adapters.delivery import RejectedError, RetryPolicy, send_with_retries
+from seabot.adapters.settings import WechatConfig
+from seabot.adapters.splitting import Measure, split_text
+from seabot.adapters.wechat.api import WechatApi, classify
+from seabot.adapters.wechat.parse import CHANNEL, parse_xml
+from seabot.adapters.wechat.verify import Decryptor, check_query_signature, safe_xml
+from seabot.core.messages import Reply
+from seabot.core.metrics import Metrics
+
+__all__ = ["WechatAdapter", "WechatOptions", "MESSAGE_LIMIT_BYTES"]
+
+log = logging.getLogger("seabot.adapters.wechat")
+MESSAGE_LIMIT_BYTES = 2048  # passive reply and customer-service text, UTF-8 bytes
+_SUCCESS = WebhookResponse(200, b"success")
+
+
+@dataclass(frozen=True, slots=True)
+class WechatOptions:
+    retry: RetryPolicy = RetryPolicy()
+    passive_window_s: float = 4.0  # WeChat gives up at 5 s
+
+
+class WechatAdapter:
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        bot_id: str,
+        config: WechatConfig,
+        client: httpx.AsyncClient,
+        metrics: Metrics,
+        options: WechatOptions = WechatOptions(),
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.bot_id = bot_id
+        self.config = config
+        self.metrics = metrics
+        self.options = options
+        self._on_close = on_close
+        self.api = WechatApi(client, config.api_base, config.app_id, config.app_secret)
+        self._crypto = Decryptor(config.token, config.encoding_aes_key, config.app_id) if config.encoding_aes_key else None
+
+    # -- inbound ---------------------------------------------------------------------------------
+
+    async def handle_webhook(self, request: WebhookRequest, intake: Intake) -> WebhookResponse:
+        started = time.monotonic()
+        query = request.query
+        aes = query.get("encrypt_type", "raw").lower() == "aes"
+        if request.method == "GET":  # URL verification from the WeChat console
+            check_query_signature(self.config.token, query)
+            return WebhookResponse(200, query.get("echostr", "").encode("utf-8"))
+        if request.method != "POST":
+            return WebhookResponse(405, b"GET or POST only")
+        if aes:
+            if self._crypto is None:
+                return WebhookResponse(400, b"safe mode message but no encoding_aes_key configured")
+            if "signature" in query:
+                check_query_signature(self.config.token, query)
+            xml = self._crypto.decrypt(request.body, query)
+        else:
+            check_query_signature(self.config.token, query)
+            xml = request.body
+        safe_xml(xml)
+        parsed = parse_xml(xml, bot_id=self.bot_id, received_at=time.time())
+        if parsed.message is None:
+            log.debug("message ignored: %s", parsed.ignored, extra={"bot": self.bot_id})
+            return _SUCCESS
+        enqueued = await intake.accept(parsed.message)
+        if enqueued.duplicate:
+            log.info("redelivered message answered once", extra={"bot": self.bot_id})
+            return _SUCCESS
+        remaining = self.options.passive_window_s - (time.monotonic() - started)
+        reply = await intake.wait_for_reply(enqueued.inbox_id, max(remaining, 0.0)) if remaining > 0 else None
+        if reply is None:
+            return _SUCCESS  # the worker sends the answer as a customer-service message
+        parts = split_text(reply.text, MESSAGE_LIMIT_BYTES, Measure.UTF8)
+        if not parts:
+            return _SUCCESS
+        xml_reply = create_reply(parts[0], parsed.source, render=True)
+        if aes and self._crypto is not None:
+            xml_reply = self._crypto.encrypt(xml_reply, query.get("nonce", ""), query.get("timestamp", ""))
+        rest = " ".join(parts[1:])
+        background = None
+        if rest:
+            later = replace(reply, text=rest)
+
+            async def background() -> None:
+                try:
+                    await self.deliver(later)
+                except DeliveryError as exc:
+                    log.error("rest of a long answer not delivered: %s", exc, extra={"bot": self.bot_id})
+
+        return WebhookResponse(
+            200, xml_reply.encode("utf-8"), content_type="application/xml; charset=utf-8", background=background
+        )
+
+    # -- outbound --------------------------------------------------------------------------------
+
+    async def deliver(self, reply: Reply) -> None:
+        if not self.api.can_send:
+            raise DeliveryError("no app_secret configured, so answers slower than 4 s cannot be sent")
+        for part in split_text(reply.text, MESSAGE_LIMIT_BYTES, Measure.UTF8):
+            try:
+                await send_with_retries(
+                    lambda part=part: self.api.send_text(reply.chat_id, part),
+                    classify,
+                    channel=CHANNEL,
+                    what="custom/send",
+                    metrics=self.metrics,
+                    policy=self.options.retry,
+                )
+            except RejectedError:
+                # outside the 48-hour window, quota used up, user gone: the answer stays in the history
+                log.error("customer-service message refused; answer kept in history", extra={"bot": self.bot_id})
+                return
+
+    async def aclose(self) -> None:
+        if self._on_close is not None:
+            await self._on_close()
