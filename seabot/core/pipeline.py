@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from seabot.core.handoff import HandoffNotice, HandoffNotifier
 from seabot.core.messages import InboundMessage, MessageKind, Reply, Role
 from seabot.core.metrics import Metrics
 from seabot.core.phrases import Phrase, phrase
 from seabot.core.profile import BotProfile
 from seabot.core.responder import Answer, Responder, ResponderRequest, Turn
-from seabot.core.store import Conversation, ConversationStore, StoredMessage
+from seabot.core.ratelimit import RateLimiter
+from seabot.core.store import Conversation, ConversationStore, Handoff, StoredMessage, TokenTake
 from seabot.core.textnorm import is_blank
 
 __all__ = ["Pipeline", "PipelineLimits", "Detector", "MessageRouter"]
@@ -65,6 +67,9 @@ class Pipeline:
         responder: Responder,
         metrics: Metrics,
         limits: PipelineLimits = PipelineLimits(),
+        *,
+        rate_limiter: RateLimiter | None = None,
+        handoff_notifier: HandoffNotifier | None = None,
     ) -> None:
         self.bot = bot
         self._store = store
@@ -73,6 +78,8 @@ class Pipeline:
         self._responder = responder
         self._metrics = metrics
         self._limits = limits
+        self._rate_limiter = rate_limiter
+        self._handoff_notifier = handoff_notifier
 
     async def answer(self, message: InboundMessage) -> Reply | None:
         """Store the customer's message and produce the bot's reply (None: a person has it)."""
@@ -95,14 +102,20 @@ class Pipeline:
         if conversation.handoff:
             log.info("conversation with a person; bot stays silent", extra={"bot": self.bot.bot_id})
             return None
+        refused = await self._rate_limited(message)
+        if refused is not None:
+            self._metrics.inc("seabot_rate_limited_total", bot=self.bot.bot_id)
+            if not refused.notify:
+                return None  # the customer has had the note; no reply until the bucket refills
+            return await self._say(
+                message, conversation, Phrase.RATE_LIMITED, answer_lang, started, responder="ratelimit"
+            )
         if is_blank(text):
             return await self._say(message, conversation, Phrase.EMPTY, answer_lang, started)
         previous = [m.text for m in recent if m.role is Role.CUSTOMER][-self._limits.routing_context :]
         decision = self._router.route(analysed, lang=lang, previous_customer_texts=previous)
         if decision.handoff:
-            await asyncio.to_thread(self._store.set_handoff, conversation.id, True)
-            self._metrics.inc("seabot_handoffs_total", bot=self.bot.bot_id)
-            log.info("handoff to a person", extra={"bot": self.bot.bot_id, "reasons": list(decision.reasons)})
+            await self._hand_off(message, conversation, lang, tuple(decision.reasons))
             return await self._say(message, conversation, Phrase.HANDOFF, answer_lang, started, tier="handoff")
         request = ResponderRequest(
             bot=self.bot,
@@ -111,6 +124,7 @@ class Pipeline:
             tier=decision.tier,
             history=tuple(Turn(m.role, m.text) for m in recent if m.role is not Role.SYSTEM),
             conversation_key=f"{message.channel}:{message.chat_id}",
+            conversation_id=conversation.id,
         )
         answer = await self._responder.respond(request)
         if is_blank(answer.text):
@@ -130,9 +144,43 @@ class Pipeline:
                 return base
         return self.bot.default_language
 
-    async def _answer_non_text(self, message: InboundMessage, conversation: Conversation, started: float) -> Reply:
+    async def _rate_limited(self, message: InboundMessage) -> TokenTake | None:
+        """Take a token from the customer's bucket; the refusal when there was none."""
+        per_minute = self.bot.rate_limit_per_minute
+        if self._rate_limiter is None or not per_minute:
+            return None
+        take = await self._rate_limiter.take(self.bot.bot_id, message.channel, message.user_id, per_minute)
+        if take.allowed:
+            return None
+        log.info("customer over the rate limit", extra={"bot": self.bot.bot_id, "note": take.notify})
+        return take
+
+    async def _hand_off(
+        self, message: InboundMessage, conversation: Conversation, lang: str, reasons: tuple[str, ...]
+    ) -> None:
+        handoff = Handoff(
+            conversation_id=conversation.id,
+            bot_id=self.bot.bot_id,
+            channel=message.channel,
+            chat_id=message.chat_id,
+            user_id=message.user_id,
+            lang=lang,
+            reasons=reasons,
+            created_at=time.time(),
+        )
+        await asyncio.to_thread(self._store.record_handoff, handoff)
+        self._metrics.inc("seabot_handoffs_total", bot=self.bot.bot_id)
+        log.info("handoff to a person", extra={"bot": self.bot.bot_id, "reasons": list(reasons)})
+        if self.bot.handoff_webhook and self._handoff_notifier is not None:
+            await self._handoff_notifier.notify(self.bot.handoff_webhook, HandoffNotice.of(handoff, message.text))
+
+    async def _answer_non_text(
+        self, message: InboundMessage, conversation: Conversation, started: float
+    ) -> Reply | None:
         lang = self.bot.answer_language(conversation.lang or self._locale_lang(message))
         await self._remember(message, conversation, Role.CUSTOMER, f"[{message.kind}]", lang)
+        if conversation.handoff:
+            return None  # a person has this conversation
         which = Phrase.GREETING if message.kind is MessageKind.FOLLOW else Phrase.NON_TEXT
         return await self._say(message, conversation, which, lang, started)
 
@@ -144,9 +192,10 @@ class Pipeline:
         lang: str,
         started: float,
         tier: str | None = None,
+        responder: str = "builtin",
     ) -> Reply:
         text = phrase(which, lang, name=self.bot.display_name, fallback_lang=self.bot.default_language)
-        return await self._finish(message, conversation, Answer(text=text, responder="builtin", tier=tier), lang, started)
+        return await self._finish(message, conversation, Answer(text=text, responder=responder, tier=tier), lang, started)
 
     async def _remember(
         self, message: InboundMessage, conversation: Conversation, role: Role, text: str, lang: str | None
@@ -191,6 +240,7 @@ class Pipeline:
                 latency_ms=latency * 1000.0,
                 attempts=answer.attempts,
                 inbound_id=message.message_id,
+                fallback=answer.fallback,
             ),
         )
         self._metrics.observe(

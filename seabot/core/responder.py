@@ -26,6 +26,7 @@ class ResponderRequest:
     tier: str  # fast | balanced | premium
     history: Sequence[Turn] = ()  # earlier turns, oldest first, without the current message
     conversation_key: str = ""
+    conversation_id: int | None = None  # the store's id, for per-conversation budgets
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,10 @@ __all__ = [
     "Enqueued",
     "ConversationStore",
     "conversation_key",
+    "Handoff",
+    "TokenTake",
+    "CachedAnswer",
+    "DailyStats",
 ]
 
 
@@ -61,6 +65,7 @@ class StoredMessage:
     attempts: int = 0
     inbound_id: str | None = None
     created_at: float = 0.0
+    fallback: bool = False  # a cheaper tier or the offline responder stood in for the chosen tier
 
 
 class InboxStatus(StrEnum):
@@ -84,6 +89,64 @@ class Enqueued:
     duplicate: bool  # the platform delivered this message before
 
 
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """A conversation handed to a person (open while ``released_at`` is None)."""
+
+    conversation_id: int
+    bot_id: str
+    channel: str
+    chat_id: str
+    user_id: str
+    lang: str | None
+    reasons: tuple[str, ...]
+    created_at: float
+    released_at: float | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenTake:
+    allowed: bool  # a token was taken: the message may be answered
+    notify: bool  # refused, and this is the first refusal since the last allowed message
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    bot_id: str
+    lang: str
+    key: str  # normalized question
+    text: str
+    model: str | None
+    tier: str | None
+    created_at: float
+    expires_at: float
+    hits: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DailyStats:
+    """One bot's day (UTC): what came in, who answered, what it cost."""
+
+    bot_id: str
+    day: str  # YYYY-MM-DD, UTC
+    messages: int  # customer messages
+    answers: int  # bot replies
+    languages: dict[str, int]
+    tiers: dict[str, int]
+    models: dict[str, int]
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    p50_ms: float | None
+    p95_ms: float | None
+    cache_hits: int
+    fallbacks: int
+    handoffs: int
+    llm_tokens_in: int  # tokens of answers that came from a model (for the premium comparison)
+    llm_tokens_out: int
+
+
 class ConversationStore(Protocol):
     # conversations and history
     def conversation(self, bot_id: str, channel: str, chat_id: str, chat_kind: ChatKind) -> Conversation: ...
@@ -104,4 +167,18 @@ class ConversationStore(Protocol):
     # small durable settings (polling offsets …)
     def get_setting(self, key: str) -> str | None: ...
     def put_setting(self, key: str, value: str) -> None: ...
+    # spend (summed from stored replies), for budgets
+    def spend_usd(self, bot_id: str, since: float) -> float: ...
+    def conversation_spend_usd(self, conversation_id: int) -> float: ...
+    # per-user token buckets (rate limits that hold across restarts)
+    def take_token(self, key: str, capacity: float, refill_per_s: float, now: float) -> TokenTake: ...
+    # the answer cache
+    def cached_answer(self, bot_id: str, lang: str, key: str, now: float) -> CachedAnswer | None: ...
+    def cache_answer(self, entry: CachedAnswer) -> None: ...
+    # handoffs to a person
+    def record_handoff(self, handoff: Handoff) -> int: ...
+    def open_handoffs(self, bot_id: str | None = None) -> list[Handoff]: ...
+    def release_handoff(self, bot_id: str, user_or_chat_id: str, now: float) -> int: ...
+    # the merchant's view
+    def daily_stats(self, since: float, bot_id: str | None = None) -> list[DailyStats]: ...
     def close(self) -> None: ...

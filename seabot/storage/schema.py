@@ -25,10 +25,11 @@ def create_schema(db: sqlite_utils.Database) -> None:
                 "id": int, "conversation_id": int, "bot_id": str, "channel": str, "chat_id": str,
                 "user_id": str, "role": str, "text": str, "lang": str, "responder": str, "model": str,
                 "tier": str, "tokens_in": int, "tokens_out": int, "cost_usd": float, "latency_ms": float,
-                "attempts": int, "inbound_id": str, "created_at": float,
+                "attempts": int, "inbound_id": str, "created_at": float, "fallback": int,
             },
             pk="id",
             not_null={"conversation_id", "bot_id", "role", "text"},
+            defaults={"fallback": 0},
         )  # fmt: skip
         db["messages"].create_index(["conversation_id", "id"])  # type: ignore[union-attr]
         db["messages"].create_index(["bot_id", "user_id"])  # type: ignore[union-attr]
@@ -55,3 +56,46 @@ def create_schema(db: sqlite_utils.Database) -> None:
         db["counters"].create({"name": str, "value": float}, pk="name")  # type: ignore[union-attr]
     if "settings" not in db.table_names():
         db["settings"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
+    _add_llm_tables(db)
+
+
+def _add_llm_tables(db: sqlite_utils.Database) -> None:
+    """Tables of the LLM layer: handoffs, token buckets, the answer cache (and older files' upgrade)."""
+    messages = db["messages"]
+    if "fallback" not in messages.columns_dict:  # type: ignore[union-attr]
+        messages.add_column("fallback", int, not_null_default=0)  # type: ignore[union-attr]
+    if "handoffs" not in db.table_names():
+        db["handoffs"].create(  # type: ignore[union-attr]
+            {
+                "id": int, "conversation_id": int, "bot_id": str, "channel": str, "chat_id": str,
+                "user_id": str, "lang": str, "reasons": str, "created_at": float, "released_at": float,
+            },
+            pk="id",
+            not_null={"conversation_id", "bot_id", "channel", "chat_id", "created_at"},
+        )  # fmt: skip
+        db.execute("CREATE INDEX idx_handoffs_open ON handoffs (bot_id, conversation_id) WHERE released_at IS NULL")
+        db["handoffs"].create_index(["bot_id", "created_at"])  # type: ignore[union-attr]
+    if "rate_buckets" not in db.table_names():
+        db["rate_buckets"].create(  # type: ignore[union-attr]
+            {"key": str, "tokens": float, "updated_at": float, "noted": int},
+            pk="key",
+            not_null={"tokens", "updated_at"},
+            defaults={"noted": 0},
+        )
+    if "answer_cache" not in db.table_names():
+        db["answer_cache"].create(  # type: ignore[union-attr]
+            {
+                "bot_id": str, "lang": str, "key": str, "text": str, "model": str, "tier": str,
+                "created_at": float, "expires_at": float, "hits": int,
+            },
+            pk=("bot_id", "lang", "key"),
+            not_null={"text", "expires_at"},
+            defaults={"hits": 0},
+        )  # fmt: skip
+        db["answer_cache"].create_index(["expires_at"])  # type: ignore[union-attr]
+    indexes = {index.name for index in db["messages"].indexes}  # type: ignore[union-attr]
+    if "idx_messages_spend" not in indexes:
+        # Spend per bot per day and per conversation is summed from the replies' cost.
+        db.execute(
+            "CREATE INDEX idx_messages_spend ON messages (bot_id, created_at, cost_usd) WHERE role = 'bot'"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -14,7 +15,19 @@ import sqlite_utils
 
 from seabot.core.errors import StorageError, StorageLockedError
 from seabot.core.messages import ChatKind, InboundMessage, Reply, Role
-from seabot.core.store import Conversation, conversation_key, Enqueued, InboxItem, InboxStatus, StoredMessage
+from seabot.core.ratelimit import BucketState, refill
+from seabot.core.store import (
+    CachedAnswer,
+    Conversation,
+    conversation_key,
+    DailyStats,
+    Enqueued,
+    Handoff,
+    InboxItem,
+    InboxStatus,
+    StoredMessage,
+    TokenTake,
+)
 from seabot.storage.codec import dump_inbound, dump_reply, load_inbound, load_reply
 from seabot.storage.schema import create_schema
 
@@ -24,7 +37,7 @@ T = TypeVar("T")
 
 _MESSAGE_COLUMNS = (
     "conversation_id, bot_id, channel, chat_id, user_id, role, text, lang, responder, model, tier,"
-    " tokens_in, tokens_out, cost_usd, latency_ms, attempts, inbound_id, created_at"
+    " tokens_in, tokens_out, cost_usd, latency_ms, attempts, inbound_id, created_at, fallback"
 )
 
 
@@ -128,14 +141,14 @@ class SqliteStore:
             message.conversation_id, message.bot_id, message.channel, message.chat_id, message.user_id,
             str(message.role), message.text, message.lang, message.responder, message.model, message.tier,
             message.tokens_in, message.tokens_out, message.cost_usd, message.latency_ms, message.attempts,
-            message.inbound_id, message.created_at or time.time(),
+            message.inbound_id, message.created_at or time.time(), int(message.fallback),
         )  # fmt: skip
 
         def work(conn: sqlite3.Connection) -> int:
             cursor = conn.execute(
-                f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}) VALUES ({', '.join('?' * 18)})", values
+                f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}) VALUES ({', '.join('?' * 19)})", values
             )
-            conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (values[-1], message.conversation_id))
+            conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (values[17], message.conversation_id))
             return cursor.lastrowid or 0
 
         return self._run(work, write=True)
@@ -249,6 +262,209 @@ class SqliteStore:
         )
         return {str(name): float(value) for name, value in rows}
 
+    # -- spend, rate limits, answer cache -----------------------------------------------------
+
+    def spend_usd(self, bot_id: str, since: float) -> float:
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT TOTAL(cost_usd) FROM messages WHERE role = 'bot' AND bot_id = ? AND created_at >= ?",
+                (bot_id, since),
+            ).fetchone()
+        )
+        return float(row[0])
+
+    def conversation_spend_usd(self, conversation_id: int) -> float:
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT TOTAL(cost_usd) FROM messages WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+        )
+        return float(row[0])
+
+    def take_token(self, key: str, capacity: float, refill_per_s: float, now: float) -> TokenTake:
+        def work(conn: sqlite3.Connection) -> TokenTake:
+            row = conn.execute("SELECT tokens, updated_at, noted FROM rate_buckets WHERE key = ?", (key,)).fetchone()
+            state = refill(None if row is None else BucketState(row[0], row[1]), now, capacity, refill_per_s)
+            noted = bool(row[2]) if row is not None else False
+            if state.tokens >= 1.0:
+                take = TokenTake(allowed=True, notify=False)
+                tokens, noted = state.tokens - 1.0, False
+            else:
+                take = TokenTake(allowed=False, notify=not noted)
+                tokens, noted = state.tokens, True
+            conn.execute(
+                "INSERT INTO rate_buckets (key, tokens, updated_at, noted) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at,"
+                " noted = excluded.noted",
+                (key, tokens, state.updated_at, int(noted)),
+            )
+            return take
+
+        return self._run(work, write=True)
+
+    def cached_answer(self, bot_id: str, lang: str, key: str, now: float) -> CachedAnswer | None:
+        def work(conn: sqlite3.Connection) -> CachedAnswer | None:
+            where = (bot_id, lang, key, now)
+            cursor = conn.execute(
+                "UPDATE answer_cache SET hits = hits + 1"
+                " WHERE bot_id = ? AND lang = ? AND key = ? AND expires_at > ?",
+                where,
+            )
+            if cursor.rowcount == 0:
+                return None
+            row = conn.execute(
+                "SELECT bot_id, lang, key, text, model, tier, created_at, expires_at, hits FROM answer_cache"
+                " WHERE bot_id = ? AND lang = ? AND key = ?",
+                where[:3],
+            ).fetchone()
+            return CachedAnswer(*row)
+
+        return self._run(work, write=True)
+
+    def cache_answer(self, entry: CachedAnswer) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM answer_cache WHERE expires_at <= ?", (entry.created_at,))
+            conn.execute(
+                "INSERT INTO answer_cache (bot_id, lang, key, text, model, tier, created_at, expires_at, hits)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (bot_id, lang, key) DO UPDATE SET"
+                " text = excluded.text, model = excluded.model, tier = excluded.tier,"
+                " created_at = excluded.created_at, expires_at = excluded.expires_at, hits = 0",
+                (entry.bot_id, entry.lang, entry.key, entry.text, entry.model, entry.tier,
+                 entry.created_at, entry.expires_at),
+            )  # fmt: skip
+
+        self._run(work, write=True)
+
+    # -- handoffs -----------------------------------------------------------------------------
+
+    def record_handoff(self, handoff: Handoff) -> int:
+        """Mark the conversation as with a person and remember when and why."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                "UPDATE conversations SET handoff = 1, updated_at = ? WHERE id = ?",
+                (handoff.created_at, handoff.conversation_id),
+            )
+            open_row = conn.execute(
+                "SELECT id FROM handoffs WHERE conversation_id = ? AND released_at IS NULL", (handoff.conversation_id,)
+            ).fetchone()
+            if open_row is not None:
+                return int(open_row[0])
+            cursor = conn.execute(
+                "INSERT INTO handoffs (conversation_id, bot_id, channel, chat_id, user_id, lang, reasons, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (handoff.conversation_id, handoff.bot_id, handoff.channel, handoff.chat_id, handoff.user_id,
+                 handoff.lang, json.dumps(list(handoff.reasons), ensure_ascii=False), handoff.created_at),
+            )  # fmt: skip
+            return cursor.lastrowid or 0
+
+        return self._run(work, write=True)
+
+    def open_handoffs(self, bot_id: str | None = None) -> list[Handoff]:
+        """Conversations a person has now, oldest first (also ones marked without a record)."""
+
+        def work(conn: sqlite3.Connection) -> list[Handoff]:
+            rows = conn.execute(
+                "SELECT h.id, c.id, c.bot_id, c.channel, c.chat_id,"
+                " COALESCE(h.user_id, (SELECT user_id FROM messages m WHERE m.conversation_id = c.id"
+                "   AND m.role = 'customer' ORDER BY m.id DESC LIMIT 1)),"
+                " COALESCE(h.lang, c.lang), h.reasons, COALESCE(h.created_at, c.updated_at), NULL"
+                " FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id AND h.released_at IS NULL"
+                " WHERE c.handoff = 1 AND (? IS NULL OR c.bot_id = ?) ORDER BY 9, 2",
+                (bot_id, bot_id),
+            ).fetchall()
+            return [_handoff((row[0] or 0, *row[1:])) for row in rows]
+
+        return self._run(work)
+
+    def release_handoff(self, bot_id: str, user_or_chat_id: str, now: float) -> int:
+        """Give the customer's conversations back to the bot; how many were with a person."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT id FROM conversations WHERE bot_id = ? AND handoff = 1 AND (chat_id = ? OR id IN ("
+                    " SELECT conversation_id FROM messages WHERE bot_id = ? AND user_id = ?))",
+                    (bot_id, user_or_chat_id, bot_id, user_or_chat_id),
+                ).fetchall()
+            ]
+            for conversation_id in ids:
+                conn.execute(
+                    "UPDATE conversations SET handoff = 0, updated_at = ? WHERE id = ?", (now, conversation_id)
+                )
+                conn.execute(
+                    "UPDATE handoffs SET released_at = ? WHERE conversation_id = ? AND released_at IS NULL",
+                    (now, conversation_id),
+                )
+            return len(ids)
+
+        return self._run(work, write=True)
+
+    # -- the merchant's view ------------------------------------------------------------------
+
+    def daily_stats(self, since: float, bot_id: str | None = None) -> list[DailyStats]:
+        """Per bot and UTC day from ``since``: volumes, languages, tiers, models, cost, latency."""
+        day = "date(created_at, 'unixepoch')"
+        scope = "created_at >= ? AND (? IS NULL OR bot_id = ?)"
+        args = (since, bot_id, bot_id)
+
+        def work(conn: sqlite3.Connection) -> list[DailyStats]:
+            def grouped(column: str, role: str) -> dict[tuple[str, str], list[tuple[str | None, int]]]:
+                found: dict[tuple[str, str], list[tuple[str | None, int]]] = {}
+                for b, d, name, count in conn.execute(
+                    f"SELECT bot_id, {day}, {column}, COUNT(*) FROM messages WHERE role = ? AND {scope}"
+                    f" GROUP BY 1, 2, 3",
+                    (role, *args),
+                ):
+                    found.setdefault((b, d), []).append((name, count))
+                return found
+
+            totals = conn.execute(
+                f"SELECT bot_id, {day},"
+                " SUM(role = 'customer'), SUM(role = 'bot'), TOTAL(tokens_in), TOTAL(tokens_out), TOTAL(cost_usd),"
+                " SUM(role = 'bot' AND responder = 'cache'), SUM(role = 'bot' AND fallback = 1),"
+                " TOTAL(CASE WHEN responder = 'llm' THEN tokens_in END),"
+                " TOTAL(CASE WHEN responder = 'llm' THEN tokens_out END)"
+                f" FROM messages WHERE {scope} GROUP BY 1, 2 ORDER BY 1, 2",
+                args,
+            ).fetchall()
+            languages = grouped("lang", "customer")
+            tiers = grouped("tier", "bot")
+            models = grouped("model", "bot")
+            latencies: dict[tuple[str, str], list[float]] = {}
+            for b, d, ms in conn.execute(
+                f"SELECT bot_id, {day}, latency_ms FROM messages"
+                f" WHERE role = 'bot' AND latency_ms IS NOT NULL AND {scope} ORDER BY latency_ms",
+                args,
+            ):
+                latencies.setdefault((b, d), []).append(float(ms))
+            handoffs = {
+                (b, d): int(n)
+                for b, d, n in conn.execute(
+                    f"SELECT bot_id, {day}, COUNT(*) FROM handoffs WHERE {scope} GROUP BY 1, 2", args
+                )
+            }
+            days = {(row[0], row[1]) for row in totals} | set(handoffs)
+            by_key = {(row[0], row[1]): row for row in totals}
+            result = []
+            for key in sorted(days):
+                row = by_key.get(key, (*key, 0, 0, 0, 0, 0.0, 0, 0, 0, 0))
+                lat = latencies.get(key, [])
+                result.append(
+                    DailyStats(
+                        bot_id=key[0], day=key[1], messages=int(row[2] or 0), answers=int(row[3] or 0),
+                        languages=_tally(languages.get(key, [])), tiers=_tally(tiers.get(key, [])),
+                        models=_tally(models.get(key, [])), tokens_in=int(row[4]), tokens_out=int(row[5]),
+                        cost_usd=float(row[6]), p50_ms=_percentile(lat, 0.5), p95_ms=_percentile(lat, 0.95),
+                        cache_hits=int(row[7] or 0), fallbacks=int(row[8] or 0), handoffs=handoffs.get(key, 0),
+                        llm_tokens_in=int(row[9]), llm_tokens_out=int(row[10]),
+                    )
+                )  # fmt: skip
+            return result
+
+        return self._run(work)
+
     # -- settings -----------------------------------------------------------------------------
 
     def get_setting(self, key: str) -> str | None:
@@ -266,4 +482,23 @@ class SqliteStore:
 
 
 def _message(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
-    return StoredMessage(*row[:5], Role(row[5]), *row[6:])  # type: ignore[arg-type]
+    return StoredMessage(*row[:5], Role(row[5]), *row[6:18], bool(row[18]))  # type: ignore[arg-type]
+
+
+def _handoff(row: tuple) -> Handoff:  # type: ignore[type-arg]
+    return Handoff(
+        id=row[0], conversation_id=row[1], bot_id=row[2], channel=row[3], chat_id=row[4], user_id=row[5] or "",
+        lang=row[6], reasons=tuple(json.loads(row[7] or "[]")), created_at=row[8], released_at=row[9],
+    )  # fmt: skip
+
+
+def _tally(pairs: list[tuple[str | None, int]]) -> dict[str, int]:
+    return {str(name): int(count) for name, count in sorted(pairs, key=lambda p: (-p[1], str(p[0]))) if name}
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return None
+    rank = max(1, -(-len(sorted_values) * fraction // 1))
+    return sorted_values[int(rank) - 1]
