@@ -29,6 +29,11 @@ UNIVERSAL_TOKENS = frozenset(
 )
 
 
+#: ... of which these still lean to a language (Indonesian *ya/oke/sip/wkwk*, Malaysian *tq*):
+#: with no conversation or locale to go on, the word model decides them rather than English.
+LEANING_TOKENS = frozenset("ya yaa oke okey sip wkwk tq".split())
+
+
 def locale_language(locale: str | None) -> str | None:
     """Map a platform locale (``ms-MY``, ``zh_Hans``, ``fil``, ``in``) to one of LANGUAGES."""
     if not isinstance(locale, str) or not locale:

@@ -4,16 +4,27 @@ Both languages share most of their vocabulary, so a statistical model alone ofte
 coin. Here every marker word (``data/idms_markers.toml``: formal words such as *tidak/tak*,
 *bisa/boleh*, *mobil/kereta* and chat spellings such as *gak*, *xde*, *bgt*, *sbb*) adds its
 weight to its side; the caller adds this to the word-model score.
+
+Chat spellings are looked up in three forms: as written, without a clitic (``bolehlah`` ->
+``boleh``), and with stretched letters squeezed (``bangettt`` -> ``banget``, ``sihh`` ->
+``sih``). Malaysian chat writes *tak* as a prefix ``x`` (``xtau``, ``xnak``, ``xpernah``): such
+a token counts for Malay when the rest of it is a Malay word (``malay_word`` tells).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import resources
 
-
 _CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
+#: Three or more of a letter anywhere, or a doubled last letter (``nn`` inside ``lawannya``
+#: is a morpheme boundary, not a stretch).
+_STRETCH = re.compile(r"([a-z])\1{2,}|([a-z])\2$")
+#: Weight of a Malaysian ``x``-negated word (``xsuka``) that is not itself in the lexicon.
+_X_NEGATION = 3.0
+_X_MIN_STEM = 3
 
 
 def _strip_clitic(token: str) -> str:
@@ -22,6 +33,11 @@ def _strip_clitic(token: str) -> str:
         if token.endswith(clitic) and len(token) - len(clitic) >= 3:
             return token[: -len(clitic)]
     return token
+
+
+def _squeezed(token: str) -> str:
+    """``bangettt`` -> ``banget``, ``kann`` -> ``kan``: chat stretches letters for emphasis."""
+    return _STRETCH.sub(lambda m: m.group(1) or m.group(2), token)
 
 
 class IdMsMarkers:
@@ -38,14 +54,32 @@ class IdMsMarkers:
             weights[word] = (id_weight, float(weight))
         self._weights = weights
 
-    def evidence(self, tokens: Iterable[str]) -> tuple[float, float]:
+    def _lookup(self, token: str) -> tuple[float, float] | None:
+        weights = self._weights
+        pair = weights.get(token)
+        if pair is None:
+            pair = weights.get(_strip_clitic(token))
+        if pair is None:
+            squeezed = _squeezed(token)
+            if squeezed != token:
+                pair = weights.get(squeezed) or weights.get(_strip_clitic(squeezed))
+        return pair
+
+    def evidence(
+        self, tokens: Iterable[str], malay_word: Callable[[str], bool] | None = None
+    ) -> tuple[float, float]:
         """Return ``(indonesian, malay)`` marker weight summed over ``tokens``."""
         id_total = ms_total = 0.0
         for token in tokens:
-            pair = self._weights.get(token)
-            if pair is None:
-                pair = self._weights.get(_strip_clitic(token))
+            pair = self._lookup(token)
             if pair is not None:
                 id_total += pair[0]
                 ms_total += pair[1]
+            elif (
+                malay_word is not None
+                and token.startswith("x")
+                and len(token) > _X_MIN_STEM
+                and malay_word(token[1:])
+            ):
+                ms_total += _X_NEGATION
         return id_total, ms_total

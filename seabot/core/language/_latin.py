@@ -25,6 +25,7 @@ _TRIGRAM_UNSEEN = -12.0
 _TRIGRAM_WEIGHT = 0.3
 
 Vector = tuple[float, ...]
+_EN, _ID, _MS = (LATIN_LANGS.index(x) for x in ("en", "id", "ms"))
 
 
 class LatinModel:
@@ -56,6 +57,11 @@ class LatinModel:
 
     def knows(self, word: str) -> bool:
         return word in self._words
+
+    def malay_word(self, word: str) -> bool:
+        """Whether ``word`` is in the Malay list and likelier Malay/Indonesian than English."""
+        known = self._words.get(word)
+        return known is not None and known[_MS] > -_CLIP and max(known[_ID], known[_MS]) > known[_EN]
 
     def word_vector(self, word: str) -> Vector:
         known = self._words.get(word)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ._context import UNIVERSAL_TOKENS, conversation_language, locale_language
+from ._context import LEANING_TOKENS, UNIVERSAL_TOKENS, conversation_language, locale_language
 from ._idms import IdMsMarkers
 from ._latin import LATIN_LANGS, LatinModel
 from ._script import ScriptProfile, profile, script_language
@@ -69,7 +69,9 @@ class LanguageDetector:
         if not tokens:
             return self._nothing_to_go_on(current)
         if all(t in UNIVERSAL_TOKENS for t in tokens):
-            return self._universal_only(prior, current)
+            context = current is not None or prior is not None
+            if context or not any(t in LEANING_TOKENS for t in tokens):
+                return self._universal_only(prior, current)
         return self._latin_decision(tokens, script, prior, current)
 
     @staticmethod
@@ -100,7 +102,7 @@ class LanguageDetector:
             if best != _EN and vec[best] - vec[_EN] >= _NATIVE_MARGIN:
                 native[best] += 1
         scores[_VI] += _VI_LETTER_BONUS * script.vi_words
-        id_evidence, ms_evidence = self._markers.evidence(tokens)
+        id_evidence, ms_evidence = self._markers.evidence(tokens, self._latin.malay_word)
         scores[_ID] += id_evidence + _INDONESIAN_BASE
         scores[_MS] += ms_evidence
         if prior in LATIN_LANGS:
