@@ -65,21 +65,27 @@ class IdMsMarkers:
                 pair = weights.get(squeezed) or weights.get(_strip_clitic(squeezed))
         return pair
 
+    def weights(self, token: str, malay_word: Callable[[str], bool] | None = None) -> tuple[float, float]:
+        """Return ``(indonesian, malay)`` marker weight of one token (``(0, 0)`` if none)."""
+        pair = self._lookup(token)
+        if pair is not None:
+            return pair
+        if (
+            malay_word is not None
+            and token.startswith("x")
+            and len(token) > _X_MIN_STEM
+            and malay_word(token[1:])
+        ):
+            return (0.0, _X_NEGATION)
+        return (0.0, 0.0)
+
     def evidence(
         self, tokens: Iterable[str], malay_word: Callable[[str], bool] | None = None
     ) -> tuple[float, float]:
         """Return ``(indonesian, malay)`` marker weight summed over ``tokens``."""
         id_total = ms_total = 0.0
         for token in tokens:
-            pair = self._lookup(token)
-            if pair is not None:
-                id_total += pair[0]
-                ms_total += pair[1]
-            elif (
-                malay_word is not None
-                and token.startswith("x")
-                and len(token) > _X_MIN_STEM
-                and malay_word(token[1:])
-            ):
-                ms_total += _X_NEGATION
+            id_weight, ms_weight = self.weights(token, malay_word)
+            id_total += id_weight
+            ms_total += ms_weight
         return id_total, ms_total

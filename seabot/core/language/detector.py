@@ -27,7 +27,7 @@ _SHORT = 2
 #: A token "clearly" belongs to a non-English language when it beats English by this much.
 _NATIVE_MARGIN = 3.0
 #: ... and English text containing at least this share of such tokens is code-mixed.
-_NATIVE_SHARE = 0.3
+_NATIVE_SHARE = 0.25
 #: Softmax temperature turning score gaps into a confidence.
 _TEMPERATURE = 2.0
 
@@ -94,17 +94,19 @@ class LanguageDetector:
     ) -> Detection:
         scores = [0.0] * len(LATIN_LANGS)
         native = [0] * len(LATIN_LANGS)
+        malay_word = self._latin.malay_word
         for token in tokens:
-            vec = self._latin.word_vector(token)
+            vec = list(self._latin.word_vector(token))
+            id_marker, ms_marker = self._markers.weights(token, malay_word)
+            vec[_ID] += id_marker
+            vec[_MS] += ms_marker
             for i, v in enumerate(vec):
                 scores[i] += v
             best = max(range(len(vec)), key=vec.__getitem__)
             if best != _EN and vec[best] - vec[_EN] >= _NATIVE_MARGIN:
                 native[best] += 1
         scores[_VI] += _VI_LETTER_BONUS * script.vi_words
-        id_evidence, ms_evidence = self._markers.evidence(tokens, self._latin.malay_word)
-        scores[_ID] += id_evidence + _INDONESIAN_BASE
-        scores[_MS] += ms_evidence
+        scores[_ID] += _INDONESIAN_BASE
         if prior in LATIN_LANGS:
             scores[LATIN_LANGS.index(prior)] += _LOCALE_PRIOR
         short = len(tokens) <= _SHORT
