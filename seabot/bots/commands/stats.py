@@ -1,0 +1,147 @@
+"""``seabot stats``: per bot and day, what came in, who answered, what it cost, and the savings."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+from seabot.bots.config import AppConfig, TierConfig
+from seabot.core.budget import DAY_S, day_start
+from seabot.core.store import DailyStats
+from seabot.storage import SqliteStore
+
+LINE_PUSHES = "line_pushes:"
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("stats", parents=[common], help="messages, tiers, cost and latency per bot and day")
+    p.add_argument("--bot", help="only this bot")
+    p.add_argument("--days", type=int, default=7, help="days back, today included (UTC; default 7)")
+    p.add_argument("--json", action="store_true", help="one JSON document for scripts")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, config: AppConfig) -> int:
+    if args.bot:
+        config.bot(args.bot)
+    if args.days < 1:
+        print("seabot stats: --days must be at least 1")
+        return 2
+    since = day_start(time.time()) - (args.days - 1) * DAY_S
+    store = SqliteStore(config.storage.path)
+    try:
+        days = store.daily_stats(since, args.bot)
+        pushes = store.counters(LINE_PUSHES)
+    finally:
+        store.close()
+    reference = _reference_tier(config)
+    rows = [_row(day, reference) for day in days]
+    line = _line_pushes(pushes, args.bot)
+    if args.json:
+        document = {
+            "since": time.strftime("%Y-%m-%d", time.gmtime(since)),
+            "reference_tier": reference.name if reference else None,
+            "days": rows,
+            "totals": _totals(rows),
+            "line_pushes": line,
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return 0
+    _print_table(rows, reference, args.days)
+    if line:
+        print("\nLINE push messages (count against the LINE plan's monthly quota):")
+        print(_table(["bot", "month", "pushes"], [[p["bot"], p["month"], str(p["pushes"])] for p in line]))
+    return 0
+
+
+def _reference_tier(config: AppConfig) -> TierConfig | None:
+    """The tier every message would go to without routing: premium, else the priciest configured."""
+    tiers = config.llm.tiers
+    if "premium" in tiers:
+        return tiers["premium"]
+    return max(tiers.values(), key=lambda t: t.input_usd_per_mtok + t.output_usd_per_mtok, default=None)
+
+
+def _row(day: DailyStats, reference: TierConfig | None) -> dict[str, object]:
+    row = dataclasses.asdict(day)
+    premium = None
+    if reference is not None:
+        premium = (
+            day.llm_tokens_in * reference.input_usd_per_mtok + day.llm_tokens_out * reference.output_usd_per_mtok
+        ) / 1_000_000
+    row["premium_cost_usd"] = premium
+    row["savings_usd"] = None if premium is None else premium - day.cost_usd
+    return row
+
+
+def _totals(rows: Sequence[dict[str, object]]) -> dict[str, object]:
+    totals: dict[str, object] = {}
+    for key in ("messages", "answers", "tokens_in", "tokens_out", "cache_hits", "fallbacks", "handoffs"):
+        totals[key] = sum(int(r[key]) for r in rows)  # type: ignore[call-overload]
+    totals["cost_usd"] = sum(float(r["cost_usd"]) for r in rows)  # type: ignore[arg-type]
+    premium = [float(r["premium_cost_usd"]) for r in rows if r["premium_cost_usd"] is not None]  # type: ignore[arg-type]
+    totals["premium_cost_usd"] = sum(premium) if premium else None
+    totals["savings_usd"] = (sum(premium) - float(totals["cost_usd"])) if premium else None  # type: ignore[arg-type]
+    return totals
+
+
+def _line_pushes(counters: dict[str, float], bot: str | None) -> list[dict[str, object]]:
+    found = []
+    for name, value in sorted(counters.items()):
+        bot_id, _, month = name[len(LINE_PUSHES) :].rpartition(":")
+        if bot_id and (bot is None or bot_id == bot):
+            found.append({"bot": bot_id, "month": month, "pushes": int(value)})
+    return found
+
+
+def _tally(counts: object) -> str:
+    items = Counter(counts if isinstance(counts, dict) else {})
+    return " ".join(f"{name}:{n}" for name, n in items.most_common()) or "-"
+
+
+def _ms(value: object) -> str:
+    return "-" if value is None else f"{float(value):.0f}"  # type: ignore[arg-type]
+
+
+def _usd(value: object) -> str:
+    return "-" if value is None else f"{float(value):.4f}"  # type: ignore[arg-type]
+
+
+def _print_table(rows: Sequence[dict[str, object]], reference: TierConfig | None, days: int) -> None:
+    if not rows:
+        print(f"no messages in the last {days} day(s)")
+        return
+    headers = ["day", "bot", "msgs", "languages", "tiers", "models", "tokens in/out", "cost $",
+               "p50 ms", "p95 ms", "cache", "fallback", "handoff"]  # fmt: skip
+    body = [
+        [str(r["day"]), str(r["bot_id"]), str(r["messages"]), _tally(r["languages"]), _tally(r["tiers"]),
+         _tally(r["models"]), f"{r['tokens_in']}/{r['tokens_out']}", _usd(r["cost_usd"]), _ms(r["p50_ms"]),
+         _ms(r["p95_ms"]), str(r["cache_hits"]), str(r["fallbacks"]), str(r["handoffs"])]
+        for r in rows
+    ]  # fmt: skip
+    print(_table(headers, body))
+    totals = _totals(rows)
+    print(
+        f"\ntotal: {totals['messages']} messages, {totals['answers']} answers, cost ${float(totals['cost_usd']):.4f}"  # type: ignore[arg-type]
+        f", {totals['cache_hits']} from cache, {totals['fallbacks']} fallbacks, {totals['handoffs']} handoffs"
+    )
+    if reference is not None and totals["premium_cost_usd"] is not None:
+        premium = float(totals["premium_cost_usd"])  # type: ignore[arg-type]
+        saved = float(totals["savings_usd"])  # type: ignore[arg-type]
+        share = f" ({saved / premium:.0%})" if premium > 0 else ""
+        print(
+            f"savings vs sending every model answer to {reference.name} ({reference.model}): "
+            f"${saved:.4f}{share} — that tier would have cost ${premium:.4f}; cache hits saved more"
+        )
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join(lines)
