@@ -34,11 +34,20 @@ from seabot.bots.server import create_app
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "platforms"
 WAIT_S = 30.0
+# ~9,800 characters of sentences: more than two Telegram messages, one LINE message object
+LONG_ANSWER = " ".join(f"Return rule number {i} says that items must be unused and in their box." for i in range(1, 141))
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB 22 warns (an error under our pytest settings) when it builds RetryAfter with the old
+    int-seconds API; opt in to the timedelta API it will use in its next major version."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
 
 @dataclass
@@ -141,7 +150,7 @@ class PlatformStandIn:
         if path.startswith("/bot"):
             payload: dict[str, Any] = {"ok": False, "error_code": status, "description": f"stand-in {status}"}
             if status == 429:
-                payload["parameters"] = {"retry_after": 0}
+                payload["parameters"] = {"retry_after": 1}
             return JSONResponse(payload, status_code=status)
         if path.startswith("/v2/bot"):
             return JSONResponse({"message": "Invalid reply token" if status == 400 else f"stand-in {status}"},
@@ -201,6 +210,14 @@ class SeabotServer:
     def post(self, path: str, body: bytes, headers: dict[str, str] | None = None, **params: str) -> httpx.Response:
         return httpx.post(f"{self.url}{path}", content=body, headers=headers or {}, params=params, timeout=WAIT_S)
 
+    def settle(self, timeout: float = WAIT_S) -> None:
+        """Wait until every accepted message has been answered and delivered."""
+        deadline = time.monotonic() + timeout
+        while self.runtime.store.inbox_depth() > 0:
+            if time.monotonic() > deadline:
+                raise AssertionError("inbox did not drain")
+            time.sleep(0.02)
+
     def metrics(self) -> str:
         return httpx.get(f"{self.url}/metrics", timeout=WAIT_S).text
 
@@ -223,12 +240,20 @@ q.zh = ["几天发货"]
 a.en = "Shipping takes 2-3 days."
 a.th = "ส่งภายใน 2-3 วันค่ะ"
 a.zh = "亲，2-3天发货哦。"
+[[bots.shop.faq]]
+topic = "returns"
+q.en = ["tell me everything about returns"]
+q.th = ["นโยบายคืนสินค้าทั้งหมด"]
+q.zh = ["退货政策全部"]
+a.en = "{LONG_ANSWER}"
+a.th = "คืนได้ภายใน 7 วันค่ะ"
+a.zh = "7天无理由退货。"
 {channels}
 """
 
 
 @pytest.fixture
-def seabot(tmp_path: Path) -> Iterator[Callable[..., SeabotServer]]:
+def seabot(tmp_path: Path, platform: PlatformStandIn) -> Iterator[Callable[..., SeabotServer]]:
     """Start seabot with the given channel tables (and optional adapter options)."""
     servers: list[tuple[_ThreadServer, Runtime]] = []
 

@@ -100,7 +100,7 @@ def parse_event(event: object, *, bot_id: str, received_at: float) -> Parsed:
     text = ""
     message_id = ""
     if isinstance(event, MessageEvent):
-        message_id = event.message.id
+        message_id = f"{event.message.type}:{event.message.id}"
         kind = next((k for cls, k in _KINDS if isinstance(event.message, cls)), MessageKind.OTHER)
         if isinstance(event.message, TextMessageContent):
             addressed, text = _addressed(event.message)
@@ -113,6 +113,8 @@ def parse_event(event: object, *, bot_id: str, received_at: float) -> Parsed:
     else:  # followed by a user, or added to a group or room: greet
         kind = MessageKind.FOLLOW
     redelivery = bool(event.delivery_context and event.delivery_context.is_redelivery)
+    # webhookEventId is unique per event and kept on redelivery; the type and message id only
+    # separate the SDK's sample events, which all share one placeholder webhookEventId.
     key = ":".join(part for part in (event.webhook_event_id, event.type, message_id) if part)
     return Parsed(
         InboundMessage(
