@@ -9,7 +9,6 @@ the runtime; tests point it at a loopback server.
 from __future__ import annotations
 
 import email.utils
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
