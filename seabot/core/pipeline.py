@@ -96,6 +96,8 @@ class Pipeline:
         answer_lang = self.bot.answer_language(lang)
         self._metrics.inc("seabot_messages_total", bot=self.bot.bot_id, channel=message.channel, lang=lang)
         recent = await asyncio.to_thread(self._store.recent, conversation.id, self._limits.history_turns)
+        # A message retried after a crash may already be stored: it is the current turn, not history.
+        recent = [m for m in recent if m.inbound_id != message.message_id]
         await self._remember(message, conversation, Role.CUSTOMER, text, lang)
         if lang != conversation.lang and detection.lang != "und":
             await asyncio.to_thread(self._store.set_language, conversation.id, lang)

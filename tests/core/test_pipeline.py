@@ -13,6 +13,7 @@ from seabot.core.metrics import Metrics
 from seabot.core.offline import OfflineResponder
 from seabot.core.phrases import Phrase, phrase
 from seabot.core.pipeline import Pipeline
+from seabot.core.responder import Answer, ResponderRequest
 from seabot.core.routing import Router
 from seabot.storage import SqliteStore
 
@@ -77,3 +78,27 @@ async def test_a_retried_message_is_stored_once(pipeline: Pipeline) -> None:
     for _ in range(2):
         await pipeline.answer(message(1, "where is my order"))
     assert len(pipeline._store.history("demo-shop", "u")) == 2  # one question, one answer
+
+
+class RecordingResponder:
+    """A responder that remembers what it was asked (stands in for the LLM)."""
+
+    def __init__(self) -> None:
+        self.requests: list[ResponderRequest] = []
+
+    async def respond(self, request: ResponderRequest) -> Answer:
+        self.requests.append(request)
+        return Answer(text="noted", responder="recording")
+
+
+async def test_a_message_retried_after_a_crash_is_not_its_own_history(shipped_config: Path, tmp_path: Path) -> None:
+    bot = load_config(shipped_config, {}).bot("demo-shop")
+    responder = RecordingResponder()
+    pipeline = Pipeline(bot.profile, SqliteStore(tmp_path / "r.db"), LanguageDetector(), Router(bot.routing),
+                        responder, Metrics())  # fmt: skip
+    await pipeline.answer(message(1, "my parcel has not arrived yet"))
+    await pipeline.answer(message(2, "it was ordered last week"))
+    await pipeline.answer(message(2, "it was ordered last week"))  # redone after a crash
+    first, second, retried = responder.requests
+    assert [t.text for t in second.history] == ["my parcel has not arrived yet", "noted"]
+    assert [t.text for t in retried.history] == [t.text for t in second.history]
