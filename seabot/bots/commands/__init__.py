@@ -1,7 +1,7 @@
 """One module per ``seabot`` command; each has ``add_parser(sub, common)`` and sets ``run``."""
 
-from seabot.bots.commands import chat, check, detect, handoffs, history, release, route, serve, stats
+from seabot.bots.commands import chat, check, detect, handoffs, history, poll, release, route, serve, simulate, stats, telegram
 
-COMMANDS = (serve, chat, detect, route, check, history, stats, handoffs, release)
+COMMANDS = (serve, chat, detect, route, check, history, stats, handoffs, release, poll, telegram, simulate)
 
 __all__ = ["COMMANDS"]

@@ -1,0 +1,71 @@
+"""``seabot poll --bot ID``: Telegram long polling (no public URL needed)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from seabot.adapters.telegram import PollingError, TelegramAdapter, TelegramPoller
+from seabot.bots.channels import build_adapters
+from seabot.bots.config import AppConfig
+from seabot.bots.runtime import Runtime
+from seabot.core.inbox import InboxWorker
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("poll", parents=[common], help="answer a Telegram bot by long polling (getUpdates)")
+    p.add_argument("--bot", required=True, help="bot id from the config")
+    p.add_argument("--timeout", type=int, default=30, help="long-poll timeout in seconds (default 30)")
+    p.set_defaults(run=run)
+
+
+async def poll(config: AppConfig, bot_id: str, timeout_s: int, stop: asyncio.Event) -> int:
+    runtime = Runtime.open(config)
+    adapters = build_adapters(runtime, bots={bot_id})
+    adapter = adapters.get((bot_id, "telegram"))
+    try:
+        if not isinstance(adapter, TelegramAdapter):
+            print(f"seabot: bot {bot_id!r} has no [bots.{bot_id}.telegram] table", file=sys.stderr)
+            return 2
+        worker = InboxWorker(
+            runtime.store,
+            runtime.pipelines,
+            lambda bot, channel: adapters.get((bot, channel)),
+            runtime.metrics,
+            concurrency=config.server.concurrency,
+        )
+        poller = TelegramPoller(adapter, runtime.store, worker, timeout_s=timeout_s)
+        worker_task = asyncio.create_task(worker.run(), name="inbox-worker")
+        print(f"seabot polling Telegram for {bot_id} (Ctrl-C to stop)", flush=True)
+        try:
+            await poller.run(stop)
+        except PollingError as exc:
+            print(f"seabot: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await worker.stop()
+            worker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker_task
+        return 0
+    finally:
+        for each in adapters.values():
+            await each.aclose()
+        await runtime.aclose()
+
+
+def run(args: argparse.Namespace, config: AppConfig) -> int:
+    config.bot(args.bot)
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+        return await poll(config, args.bot, args.timeout, stop)
+
+    return asyncio.run(main())
