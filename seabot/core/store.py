@@ -21,6 +21,7 @@ __all__ = [
     "InboxItem",
     "Enqueued",
     "ConversationStore",
+    "Erasure",
     "conversation_key",
     "Handoff",
     "TokenTake",
@@ -147,6 +148,18 @@ class DailyStats:
     llm_tokens_out: int
 
 
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What ``forget`` removed for one customer (right to erasure under PDPA / UU PDP)."""
+
+    messages: int = 0
+    conversations: int = 0
+    inbox: int = 0
+    cache: int = 0
+    handoffs: int = 0
+    rate_limits: int = 0
+
+
 class ConversationStore(Protocol):
     # conversations and history
     def conversation(self, bot_id: str, channel: str, chat_id: str, chat_kind: ChatKind) -> Conversation: ...
@@ -181,4 +194,5 @@ class ConversationStore(Protocol):
     def release_handoff(self, bot_id: str, user_or_chat_id: str, now: float) -> int: ...
     # the merchant's view
     def daily_stats(self, since: float, bot_id: str | None = None) -> list[DailyStats]: ...
+    def forget(self, bot_id: str, user_or_chat_id: str) -> Erasure: ...
     def close(self) -> None: ...

@@ -19,6 +19,7 @@ from seabot.core.ratelimit import BucketState, refill
 from seabot.core.store import (
     CachedAnswer,
     Conversation,
+    Erasure,
     conversation_key,
     DailyStats,
     Enqueued,
@@ -28,6 +29,7 @@ from seabot.core.store import (
     StoredMessage,
     TokenTake,
 )
+from seabot.storage.erasure import erase_customer
 from seabot.storage.codec import dump_inbound, dump_reply, load_inbound, load_reply
 from seabot.storage.schema import create_schema
 from seabot.storage.stats import daily_stats
@@ -96,6 +98,9 @@ class SqliteStore:
                 raise
             self._conn.execute("COMMIT")
             return result
+
+    def forget(self, bot_id: str, user_or_chat_id: str) -> Erasure:
+        return self._run(lambda conn: erase_customer(conn, bot_id, user_or_chat_id), write=True)
 
     def close(self) -> None:
         with self._lock:
