@@ -1,7 +1,21 @@
 """One module per ``seabot`` command; each has ``add_parser(sub, common)`` and sets ``run``."""
 
-from seabot.bots.commands import chat, check, detect, handoffs, history, poll, release, route, serve, simulate, stats, telegram
+from seabot.bots.commands import (
+    chat,
+    check,
+    detect,
+    forget,
+    handoffs,
+    history,
+    poll,
+    release,
+    route,
+    serve,
+    simulate,
+    stats,
+    telegram,
+)
 
-COMMANDS = (serve, chat, detect, route, check, history, stats, handoffs, release, poll, telegram, simulate)
+COMMANDS = (serve, chat, detect, route, check, history, stats, handoffs, release, forget, poll, telegram, simulate)
 
 __all__ = ["COMMANDS"]
