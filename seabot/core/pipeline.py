@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from seabot.core.handoff import HandoffNotice, HandoffNotifier
 from seabot.core.messages import InboundMessage, MessageKind, Reply, Role
@@ -98,7 +98,7 @@ class Pipeline:
         recent = await asyncio.to_thread(self._store.recent, conversation.id, self._limits.history_turns)
         # A message retried after a crash may already be stored: it is the current turn, not history.
         recent = [m for m in recent if m.inbound_id != message.message_id]
-        await self._remember(message, conversation, Role.CUSTOMER, text, lang)
+        await self._remember(message, conversation, text, lang)
         if lang != conversation.lang and detection.lang != "und":
             await asyncio.to_thread(self._store.set_language, conversation.id, lang)
         if conversation.handoff:
@@ -180,7 +180,7 @@ class Pipeline:
         self, message: InboundMessage, conversation: Conversation, started: float
     ) -> Reply | None:
         lang = self.bot.answer_language(conversation.lang or self._locale_lang(message))
-        await self._remember(message, conversation, Role.CUSTOMER, f"[{message.kind}]", lang)
+        await self._remember(message, conversation, f"[{message.kind}]", lang)
         if conversation.handoff:
             return None  # a person has this conversation
         which = Phrase.GREETING if message.kind is MessageKind.FOLLOW else Phrase.NON_TEXT
@@ -199,52 +199,22 @@ class Pipeline:
         text = phrase(which, lang, name=self.bot.display_name, fallback_lang=self.bot.default_language)
         return await self._finish(message, conversation, Answer(text=text, responder=responder, tier=tier), lang, started)
 
-    async def _remember(
-        self, message: InboundMessage, conversation: Conversation, role: Role, text: str, lang: str | None
-    ) -> None:
-        await asyncio.to_thread(
-            self._store.append,
-            StoredMessage(
-                conversation_id=conversation.id,
-                bot_id=message.bot_id,
-                channel=message.channel,
-                chat_id=message.chat_id,
-                user_id=message.user_id,
-                role=role,
-                text=text,
-                lang=lang,
-                inbound_id=message.message_id,
-                created_at=message.received_at if role is Role.CUSTOMER else time.time(),
-            ),
-        )
+    async def _remember(self, message: InboundMessage, conversation: Conversation, text: str, lang: str | None) -> None:
+        """Store the customer's message (once, however often it is redone)."""
+        record = _record(message, conversation, Role.CUSTOMER, text, lang, created_at=message.received_at)
+        await asyncio.to_thread(self._store.append, record)
 
     async def _finish(
         self, message: InboundMessage, conversation: Conversation, answer: Answer, lang: str, started: float
     ) -> Reply:
         latency = time.perf_counter() - started
-        await asyncio.to_thread(
-            self._store.append,
-            StoredMessage(
-                conversation_id=conversation.id,
-                bot_id=message.bot_id,
-                channel=message.channel,
-                chat_id=message.chat_id,
-                user_id=message.user_id,
-                role=Role.BOT,
-                text=answer.text,
-                lang=lang,
-                responder=answer.responder,
-                model=answer.model,
-                tier=answer.tier,
-                tokens_in=answer.tokens_in,
-                tokens_out=answer.tokens_out,
-                cost_usd=answer.cost_usd,
-                latency_ms=latency * 1000.0,
-                attempts=answer.attempts,
-                inbound_id=message.message_id,
-                fallback=answer.fallback,
-            ),
-        )
+        record = _record(
+            message, conversation, Role.BOT, answer.text, lang,
+            responder=answer.responder, model=answer.model, tier=answer.tier, tokens_in=answer.tokens_in,
+            tokens_out=answer.tokens_out, cost_usd=answer.cost_usd, latency_ms=latency * 1000.0,
+            attempts=answer.attempts, fallback=answer.fallback, created_at=time.time(),
+        )  # fmt: skip
+        await asyncio.to_thread(self._store.append, record)
         self._metrics.observe(
             "seabot_answer_seconds", latency, bot=self.bot.bot_id, tier=answer.tier or answer.responder
         )
@@ -259,3 +229,21 @@ class Pipeline:
             reply_handle=message.reply_handle,
             received_at=message.received_at,
         )
+
+
+def _record(
+    message: InboundMessage, conversation: Conversation, role: Role, text: str, lang: str | None, **details: Any
+) -> StoredMessage:
+    """A row of the conversation for ``message``: the customer's words or the bot's answer to them."""
+    return StoredMessage(
+        conversation_id=conversation.id,
+        bot_id=message.bot_id,
+        channel=message.channel,
+        chat_id=message.chat_id,
+        user_id=message.user_id,
+        role=role,
+        text=text,
+        lang=lang,
+        inbound_id=message.message_id,
+        **details,
+    )

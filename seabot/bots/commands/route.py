@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from seabot.bots.config import AppConfig
-from seabot.bots.jsonl import read_text_lines
+from seabot.bots.jsonl import answer_each
 from seabot.core.language import LanguageDetector
 from seabot.core.routing import Router, RoutingRules
 
@@ -22,32 +20,11 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run(args: argparse.Namespace, config: AppConfig) -> int:
-    if not args.texts and args.jsonl is None:
-        print("seabot route: give TEXT arguments or --jsonl FILE", file=sys.stderr)
-        return 2
     rules = config.bot(args.bot).routing if args.bot else RoutingRules.default()
     router, detector = Router(rules), LanguageDetector()
-    failed = 0
-    for text in args.texts:
-        _emit(text, router, detector)
-    if args.jsonl is not None:
-        try:
-            lines = list(read_text_lines(args.jsonl))
-        except OSError as exc:
-            print(f"seabot route: cannot read {args.jsonl}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
-        for line in lines:
-            if line.text is None:
-                failed += 1
-                print(f"seabot route: {args.jsonl}: {line.error}", file=sys.stderr)
-                print(json.dumps({"text": None, "tier": "fast", "handoff": False, "reasons": [], "error": line.error}))
-                continue
-            _emit(line.text, router, detector)
-    sys.stdout.flush()
-    return 1 if failed else 0
 
+    def route(text: str) -> dict[str, object]:
+        return router.route(text, lang=detector.detect(text).lang).as_json()
 
-def _emit(text: str, router: Router, detector: LanguageDetector) -> None:
-    lang = detector.detect(text).lang
-    record = {"text": text, **router.route(text, lang=lang).as_json()}
-    sys.stdout.write(json.dumps(record, ensure_ascii=False).encode("utf-8", "replace").decode() + "\n")
+    unreadable = {"tier": "fast", "handoff": False, "reasons": []}
+    return answer_each("route", args.texts, args.jsonl, route, unreadable)
