@@ -124,3 +124,14 @@ def test_seabot_config_environment_variable_is_used(seabot_cmd: list[str], shipp
         cwd=shipped_config.parent.parent, timeout=60,
     )  # fmt: skip
     assert proc.returncode == 0 and str(shipped_config) in proc.stdout
+
+
+def test_check_warns_about_a_telegram_bot_without_a_webhook_secret(
+    seabot_cmd: list[str], write_config: "pytest.FixtureRequest", tmp_path: Path
+) -> None:
+    config = write_config(  # type: ignore[operator]
+        f'[storage]\npath = "{tmp_path / "x.db"}"\n[bots.b]\nlanguages = ["en"]\n[bots.b.telegram]\ntoken = "1:x"\n'
+    )
+    result = run(seabot_cmd, "check", "--config", str(config))
+    assert result.returncode == 0
+    assert "warning: bots.b.telegram.secret_token is empty" in result.stdout

@@ -37,6 +37,11 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
             f"  bot {bot_id} ({profile.display_name}): languages {' '.join(profile.languages)}, "
             f"default {profile.default_language}, {len(profile.faq)} FAQ topics, {budget}, channels: {channels}"
         )
+        if bot.telegram is not None and not bot.telegram.secret_token:
+            print(
+                f"  warning: bots.{bot_id}.telegram.secret_token is empty: Telegram webhooks are refused "
+                f"(only `seabot poll --bot {bot_id}` works); set it and run `seabot telegram set-webhook`"
+            )
     if not getattr(args, "online", False):
         return 0
     if not llm.enabled:
