@@ -24,6 +24,7 @@ __all__ = [
     "RejectedError",
     "send_with_retries",
     "describe_metrics",
+    "WECHAT_CS_SENDS",
     "SEND_FAILURES",
     "RATE_LIMITED",
     "LINE_PUSHES",
@@ -37,12 +38,14 @@ T = TypeVar("T")
 SEND_FAILURES = "seabot_platform_send_failures_total"
 RATE_LIMITED = "seabot_platform_429_total"
 LINE_PUSHES = "seabot_line_pushes_total"
+WECHAT_CS_SENDS = "seabot_wechat_cs_sends_total"
 
 
 def describe_metrics(metrics: Metrics) -> None:
     metrics.describe(SEND_FAILURES, "counter", "Failed platform API sends by channel and reason")
     metrics.describe(RATE_LIMITED, "counter", "Platform API answers 429 Too Many Requests, by channel")
     metrics.describe(LINE_PUSHES, "counter", "LINE push messages sent (count against the monthly quota), by bot")
+    metrics.describe(WECHAT_CS_SENDS, "counter", "WeChat customer-service messages sent (5 per 48 h per customer), by bot")
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,6 +118,7 @@ def test_slow_answer_is_acknowledged_and_sent_by_customer_service_api(
     assert token_calls[0].query == {"grant_type": "client_credential", "appid": "wxappid", "secret": "wxsecret"}
     app.settle()
     assert len(platform.calls(r"/custom/send$")) == 1
+    assert 'seabot_wechat_cs_sends_total{bot="shop"} 1' in app.metrics()
 
 
 def test_stale_token_is_refreshed_and_token_cached(app: SeabotServer, platform: PlatformStandIn) -> None:

@@ -19,7 +19,7 @@ import httpx
 from wechatpy.replies import create_reply
 
 from seabot.adapters.base import DeliveryError, Intake, WebhookRequest, WebhookResponse
-from seabot.adapters.delivery import RejectedError, RetryPolicy, send_with_retries
+from seabot.adapters.delivery import WECHAT_CS_SENDS, RejectedError, RetryPolicy, send_with_retries
 from seabot.adapters.settings import WechatConfig
 from seabot.adapters.splitting import Measure, split_text
 from seabot.adapters.wechat.api import WechatApi, classify
@@ -134,6 +134,7 @@ class WechatAdapter:
                 # outside the 48-hour window, quota used up, user gone: the answer stays in the history
                 log.error("customer-service message refused; answer kept in history", extra={"bot": self.bot_id})
                 return
+            self.metrics.inc(WECHAT_CS_SENDS, bot=self.bot_id)
 
     async def aclose(self) -> None:
         if self._on_close is not None:
