@@ -110,6 +110,20 @@ def test_group_and_room_answer_only_when_mentioned(app: SeabotServer, platform: 
     assert groups == {"Cgroup1"}  # the conversation is the group, not the message
 
 
+def test_group_answers_a_reply_to_the_bots_own_message_only(app: SeabotServer, platform: PlatformStandIn) -> None:
+    group = {"type": "group", "groupId": "Cgroup2", "userId": "Umember"}
+    mention = {"mentionees": [{"index": 0, "length": 5, "type": "user", "userId": "Ubot", "isSelf": True}]}
+    assert post(app, text_event("e-1", "@shop how long is shipping", source=group, mention=mention)) == 200
+    platform.wait_for(r"/v2/bot/message/reply$")  # the stand-in gives the bot's message the id "1"
+    app.settle()
+    assert post(app, text_event("e-2", "how long is shipping", source=group, quotedMessageId="m-someone")) == 200
+    assert post(app, text_event("e-3", "how long is shipping", source=group, quotedMessageId="1")) == 200
+    calls = platform.wait_for(r"/v2/bot/message/reply$", 2)
+    app.settle()
+    assert [c.json["replyToken"] for c in platform.calls(r"/v2/bot/message/reply$")] == ["token-e-1", "token-e-3"]
+    assert calls[1].json["messages"][0]["text"] == "Shipping takes 2-3 days."
+
+
 def test_redelivery_is_answered_once(app: SeabotServer, platform: PlatformStandIn) -> None:
     assert post_file(app, "event_message_text_user.json") == 200
     platform.wait_for(r"/v2/bot/message/reply$")

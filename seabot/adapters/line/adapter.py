@@ -56,7 +56,15 @@ _PUSH_KEY_NAMESPACE = uuid.UUID("5b0b1a2e-3f4d-4c5b-9a6e-7d8c9b0a1f2e")
 
 
 class Counters(Protocol):
+    """The durable memory the LINE adapter needs: push counts, and which messages it sent."""
+
     def bump_counter(self, name: str, amount: float = 1.0) -> float: ...
+    def get_setting(self, key: str) -> str | None: ...
+    def put_setting(self, key: str, value: str) -> None: ...
+
+
+def sent_message_key(bot_id: str, message_id: str) -> str:
+    return f"line_sent:{bot_id}:{message_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +150,9 @@ class LineAdapter:
             if parsed.message is None:
                 log.debug("event ignored: %s", parsed.ignored, extra={"bot": self.bot_id})
                 continue
+            if parsed.quoted_message_id and not await self._sent_by_bot(parsed.quoted_message_id):
+                log.debug("group message quotes someone else; ignored", extra={"bot": self.bot_id})
+                continue
             enqueued = await intake.accept(parsed.message)
             if enqueued.duplicate:
                 log.info(
@@ -180,9 +191,18 @@ class LineAdapter:
                 log.error("push refused; answer kept in history", extra={"bot": self.bot_id, "channel": CHANNEL})
                 return
 
+    async def _sent_by_bot(self, message_id: str) -> bool:
+        key = sent_message_key(self.bot_id, message_id)
+        return await asyncio.to_thread(self._counters.get_setting, key) is not None
+
+    async def _remember_sent(self, response: object) -> None:
+        """Remember the ids LINE gave our messages, so a customer quoting one is talking to us."""
+        for sent in getattr(response, "sent_messages", None) or ():
+            await asyncio.to_thread(self._counters.put_setting, sent_message_key(self.bot_id, sent.id), "1")
+
     async def _reply(self, token: str, texts: list[str]) -> None:
         request = ReplyMessageRequest(replyToken=token, messages=[TextMessage(text=t) for t in texts])
-        await send_with_retries(
+        response = await send_with_retries(
             lambda: self.api.reply_message(request),
             _classify,
             channel=CHANNEL,
@@ -190,6 +210,7 @@ class LineAdapter:
             metrics=self.metrics,
             policy=self.options.retry,
         )
+        await self._remember_sent(response)
 
     async def _push(self, reply: Reply, number: int, texts: list[str]) -> None:
         request = PushMessageRequest(to=reply.chat_id, messages=[TextMessage(text=t) for t in texts])
@@ -198,7 +219,7 @@ class LineAdapter:
 
         async def push() -> None:
             try:
-                await self.api.push_message(request, x_line_retry_key=retry_key)
+                await self._remember_sent(await self.api.push_message(request, x_line_retry_key=retry_key))
             except ApiException as exc:
                 if exc.status != 409:  # 409: this retry key was accepted before, so LINE sent it
                     raise

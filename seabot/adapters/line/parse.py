@@ -49,6 +49,9 @@ class Parsed:
     message: InboundMessage | None
     ignored: str = ""
     redelivery: bool = False
+    # A group text that neither mentions the bot nor is a command, but quotes a message:
+    # it is addressed to the bot only if the bot sent that message (the adapter checks).
+    quoted_message_id: str | None = None
 
 
 def sdk_event(parsed: object, raw: Mapping[str, Any]) -> object:
@@ -102,12 +105,16 @@ def parse_event(event: object, *, bot_id: str, received_at: float) -> Parsed:
     if isinstance(event, MessageEvent):
         message_id = f"{event.message.type}:{event.message.id}"
         kind = next((k for cls, k in _KINDS if isinstance(event.message, cls)), MessageKind.OTHER)
+        quoted = None
         if isinstance(event.message, TextMessageContent):
             addressed, text = _addressed(event.message)
+            quoted = event.message.quoted_message_id
         else:
             addressed = False
-        if chat_kind is ChatKind.GROUP and not addressed:
+        if chat_kind is ChatKind.GROUP and not addressed and not quoted:
             return Parsed(None, "group message not addressed to the bot")
+        if addressed or chat_kind is ChatKind.PRIVATE:
+            quoted = None
     elif isinstance(event, PostbackEvent):
         kind, text = MessageKind.TEXT, event.postback.data
     else:  # followed by a user, or added to a group or room: greet
@@ -130,4 +137,5 @@ def parse_event(event: object, *, bot_id: str, received_at: float) -> Parsed:
             received_at=received_at,
         ),
         redelivery=redelivery,
+        quoted_message_id=quoted if isinstance(event, MessageEvent) else None,
     )
