@@ -19,6 +19,10 @@ log = logging.getLogger("seabot.inbox")
 class Answerer(Protocol):
     async def answer(self, message: InboundMessage) -> Reply | None: ...
 
+    async def follow_up(self, message: InboundMessage) -> Reply:
+        """A built-in "a person will get back to you" reply, for a message that cannot be answered."""
+        ...
+
 
 class Sender(Protocol):
     async def deliver(self, reply: Reply) -> None: ...
@@ -28,7 +32,9 @@ class InboxWorker:
     """Claims open inbox items and answers them.
 
     An item is answered (reply stored) before it is delivered, and marked done only
-    after delivery, so a crash at any point leads to a retry, never to silence.
+    after delivery, so a crash at any point leads to a retry, never to silence. If
+    answering still fails on the last attempt, the customer gets the built-in follow-up
+    note instead of nothing.
     A webhook that can answer within its own HTTP response (WeChat's passive reply)
     registers a waiter with ``wait_for_reply``; the worker hands it the reply instead
     of sending it, unless the waiter has already given up.
@@ -93,7 +99,14 @@ class InboxWorker:
             self._wake.clear()
             free = self._concurrency - len(self._busy)
             if free > 0:
-                items = await asyncio.to_thread(self._store.claim, free, list(self._busy))
+                try:
+                    items = await asyncio.to_thread(self._store.claim, free, list(self._busy))
+                except Exception as exc:  # the store is down for now: the items wait in the inbox
+                    log.error("cannot claim inbox items, retrying: %s", exc)
+                    await asyncio.sleep(self._retry_delay_s)
+                    continue
+                if self._stopping:
+                    break  # claimed but not started: they stay open for the next start
                 for item in items:
                     key = conversation_key(item.message.bot_id, item.message.channel, item.message.conversation_id)
                     task = asyncio.create_task(self._work(item), name=f"inbox-{item.id}")
@@ -128,7 +141,7 @@ class InboxWorker:
                     log.error("inbox item for an unknown bot; dropped", extra={"bot": message.bot_id})
                     await asyncio.to_thread(self._store.mark_done, item.id)
                     return
-                reply = await answerer.answer(message)
+                reply = await self._answer(answerer, item)
                 await asyncio.to_thread(self._store.mark_answered, item.id, reply)
             if reply is not None:
                 await self._deliver(item.id, reply)
@@ -153,6 +166,21 @@ class InboxWorker:
                 extra={"bot": message.bot_id, "channel": message.channel, "inbox_id": item.id},
             )
             await asyncio.sleep(self._retry_delay_s * (2**item.attempts))
+
+    async def _answer(self, answerer: Answerer, item: InboxItem) -> Reply | None:
+        try:
+            return await answerer.answer(item.message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if item.attempts + 1 < self._max_attempts:
+                raise
+            log.error(
+                "answering failed on the last attempt (%s); sending the follow-up note instead",
+                type(exc).__name__,
+                extra={"bot": item.message.bot_id, "channel": item.message.channel, "inbox_id": item.id},
+            )
+            return await answerer.follow_up(item.message)
 
     async def _deliver(self, inbox_id: int, reply: Reply) -> None:
         waiter = self._waiters.get(inbox_id)

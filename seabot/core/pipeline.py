@@ -137,6 +137,27 @@ class Pipeline:
             )
         return await self._finish(message, conversation, answer, answer_lang, started)
 
+    async def follow_up(self, message: InboundMessage) -> Reply:
+        """The built-in follow-up note, for a message the bot could not answer (its last retry
+        failed). It needs neither the model nor the store, so it works when one of them is what
+        fails; it is recorded in the history when the store allows."""
+        started = time.perf_counter()
+        try:
+            detected = self._detector.detect(message.text[: self._limits.analysed_chars], locale=message.locale).lang
+        except Exception:  # the note must not depend on what may have failed
+            detected = "und"
+        lang = self.bot.answer_language(detected if detected != "und" else self._locale_lang(message))
+        text = phrase(Phrase.FOLLOW_UP, lang, name=self.bot.display_name, fallback_lang=self.bot.default_language)
+        answer = Answer(text=text, responder="offline", fallback=True)
+        try:
+            conversation = await asyncio.to_thread(
+                self._store.conversation, message.bot_id, message.channel, message.chat_id, message.chat_kind
+            )
+            return await self._finish(message, conversation, answer, lang, started)
+        except Exception as exc:
+            log.error("follow-up note not recorded in the history: %s", type(exc).__name__, extra={"bot": self.bot.bot_id})
+            return self._reply(message, text, lang)
+
     # -- helpers ------------------------------------------------------------------------------
 
     def _locale_lang(self, message: InboundMessage) -> str:
@@ -218,12 +239,16 @@ class Pipeline:
         self._metrics.observe(
             "seabot_answer_seconds", latency, bot=self.bot.bot_id, tier=answer.tier or answer.responder
         )
+        return self._reply(message, answer.text, lang)
+
+    @staticmethod
+    def _reply(message: InboundMessage, text: str, lang: str) -> Reply:
         return Reply(
             bot_id=message.bot_id,
             channel=message.channel,
             chat_id=message.chat_id,
             user_id=message.user_id,
-            text=answer.text,
+            text=text,
             lang=lang,
             in_reply_to=message.message_id,
             reply_handle=message.reply_handle,
