@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from seabot.adapters.base import BadRequestError, ChannelAdapter, SignatureError, WebhookRequest
 from seabot.bots.runtime import Runtime
+from seabot.core.errors import StorageError
 from seabot.core.inbox import InboxWorker
 
 __all__ = ["create_app", "Adapters"]
@@ -81,6 +82,11 @@ def create_app(runtime: Runtime, adapters: Adapters) -> Starlette:
             runtime.metrics.inc("seabot_inbound_total", channel=channel, outcome="bad_request")
             log.warning("malformed webhook: %s", exc, extra={"bot": bot_id, "channel": channel})
             return PlainTextResponse(f"bad request: {exc}", status_code=400)
+        except StorageError as exc:  # not accepted: the platform keeps the message and redelivers it
+            runtime.metrics.inc("seabot_inbound_total", channel=channel, outcome="store_error")
+            log.error("webhook not accepted, the store failed: %s", exc, extra={"bot": bot_id, "channel": channel})
+            return PlainTextResponse("cannot store the message now, retry later", status_code=503,
+                                     headers={"Retry-After": "5"})  # fmt: skip
         background = BackgroundTask(result.background) if result.background is not None else None
         return Response(
             result.body,
