@@ -13,6 +13,7 @@ from seabot.bots.channels import build_adapters
 from seabot.bots.config import AppConfig
 from seabot.bots.runtime import Runtime
 from seabot.core.inbox import InboxWorker
+from seabot.storage import answering_lock
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -68,4 +69,5 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
                 loop.add_signal_handler(signum, stop.set)
         return await poll(config, args.bot, args.timeout, stop)
 
-    return asyncio.run(main())
+    with answering_lock(config.storage.path):  # one answering process per database
+        return asyncio.run(main())

@@ -11,6 +11,7 @@ from seabot.bots.channels import build_adapters
 from seabot.bots.config import AppConfig
 from seabot.bots.runtime import Runtime
 from seabot.bots.server import create_app
+from seabot.storage import answering_lock
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -21,6 +22,11 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run(args: argparse.Namespace, config: AppConfig) -> int:
+    with answering_lock(config.storage.path):  # one answering process per database
+        return _serve(args, config)
+
+
+def _serve(args: argparse.Namespace, config: AppConfig) -> int:
     host = args.host or config.server.host
     port = args.port or config.server.port
     runtime = Runtime.open(config)
