@@ -111,9 +111,14 @@ class TelegramAdapter:
             raise SignatureError("wrong X-Telegram-Bot-Api-Secret-Token")
 
     async def ingest(self, update: Update, intake: Intake) -> bool:
-        """Accept one update (webhook or polling); True if it was new and is being answered."""
-        me = await self._identity(update)
-        parsed = parse_update(update, bot_id=self.bot_id, me=me, received_at=time.time())
+        """Accept one update (webhook or polling); True if it was new and is being answered.
+        BadRequestError if it is not the shape Telegram sends (PTB's ``de_json`` leaves missing
+        fields None rather than refusing them)."""
+        try:
+            me = await self._identity(update)
+            parsed = parse_update(update, bot_id=self.bot_id, me=me, received_at=time.time())
+        except Exception as exc:
+            raise BadRequestError(f"not a valid Update: {type(exc).__name__}") from exc
         if parsed.message is None:
             log.debug("update ignored: %s", parsed.ignored, extra={"bot": self.bot_id, "update_id": update.update_id})
             return False

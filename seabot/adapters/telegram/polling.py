@@ -13,7 +13,7 @@ from typing import Protocol
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from seabot.adapters.base import Intake
+from seabot.adapters.base import BadRequestError, Intake
 from seabot.adapters.telegram.adapter import ALLOWED_UPDATES, TelegramAdapter
 
 __all__ = ["TelegramPoller", "PollingError", "Settings", "offset_key"]
@@ -74,7 +74,10 @@ class TelegramPoller:
         except InvalidToken as exc:
             raise PollingError("Telegram rejected the bot token") from exc
         for update in updates:
-            await self._adapter.ingest(update, self._intake)
+            try:
+                await self._adapter.ingest(update, self._intake)
+            except BadRequestError as exc:  # skipped, or it would come back on every poll
+                log.warning("update skipped: %s", exc, extra={"bot": self._adapter.bot_id, "update_id": update.update_id})
         if updates:
             next_offset = max(update.update_id for update in updates) + 1
             await asyncio.to_thread(self._settings.put_setting, self._key, str(next_offset))

@@ -35,9 +35,15 @@ class Parsed:
 def parse_xml(xml: bytes, *, bot_id: str, received_at: float) -> Parsed:
     """``xml`` must already have been read safely (see ``verify.safe_xml``)."""
     try:
-        source = parse_message(xml.decode("utf-8"))
-    except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
+        return _parse(xml, bot_id=bot_id, received_at=received_at)
+    except BadRequestError:
+        raise
+    except Exception as exc:  # wechatpy converts fields lazily: KeyError, ValueError, AttributeError …
         raise BadRequestError(f"not a WeChat message: {type(exc).__name__}") from exc
+
+
+def _parse(xml: bytes, *, bot_id: str, received_at: float) -> Parsed:
+    source = parse_message(xml.decode("utf-8"))
     if source is None or not source.source:
         raise BadRequestError("message without FromUserName")
     openid = str(source.source)
