@@ -8,12 +8,7 @@ import contextlib
 import signal
 import sys
 
-from seabot.adapters.telegram import PollingError, TelegramAdapter, TelegramPoller
-from seabot.bots.channels import build_adapters
 from seabot.bots.config import AppConfig
-from seabot.bots.runtime import Runtime
-from seabot.core.inbox import InboxWorker
-from seabot.storage import answering_lock
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -24,6 +19,12 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 async def poll(config: AppConfig, bot_id: str, timeout_s: int, stop: asyncio.Event) -> int:
+    # Imported here, not at the top: the platform SDKs are heavy and every `seabot` command loads this module.
+    from seabot.adapters.telegram import PollingError, TelegramAdapter, TelegramPoller
+    from seabot.bots.channels import build_adapters
+    from seabot.bots.runtime import Runtime
+    from seabot.core.inbox import InboxWorker
+
     runtime = Runtime.open(config)
     adapters = build_adapters(runtime, bots={bot_id})
     adapter = adapters.get((bot_id, "telegram"))
@@ -59,6 +60,8 @@ async def poll(config: AppConfig, bot_id: str, timeout_s: int, stop: asyncio.Eve
 
 
 def run(args: argparse.Namespace, config: AppConfig) -> int:
+    from seabot.storage import answering_lock
+
     config.bot(args.bot)
 
     async def main() -> int:

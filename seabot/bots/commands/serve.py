@@ -5,13 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import uvicorn
-
-from seabot.bots.channels import build_adapters
 from seabot.bots.config import AppConfig
-from seabot.bots.runtime import Runtime
-from seabot.bots.server import create_app
-from seabot.storage import answering_lock
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -22,11 +16,21 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run(args: argparse.Namespace, config: AppConfig) -> int:
+    from seabot.storage import answering_lock
+
     with answering_lock(config.storage.path):  # one answering process per database
         return _serve(args, config)
 
 
 def _serve(args: argparse.Namespace, config: AppConfig) -> int:
+    # Imported here, not at the top: the server and the platform SDKs are heavy, and every
+    # `seabot` command loads this module to build its argument parser.
+    import uvicorn
+
+    from seabot.bots.channels import build_adapters
+    from seabot.bots.runtime import Runtime
+    from seabot.bots.server import create_app
+
     host = args.host or config.server.host
     port = args.port or config.server.port
     runtime = Runtime.open(config)

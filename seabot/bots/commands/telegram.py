@@ -7,12 +7,7 @@ import asyncio
 import sys
 from urllib.parse import urlsplit
 
-from telegram.error import TelegramError
-
-from seabot.adapters.telegram import ALLOWED_UPDATES, TelegramAdapter
-from seabot.bots.channels import build_adapters
 from seabot.bots.config import AppConfig
-from seabot.bots.runtime import Runtime
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -34,6 +29,13 @@ def webhook_url(url: str, bot_id: str) -> str:
 
 
 async def _call(config: AppConfig, args: argparse.Namespace) -> int:
+    # Imported here, not at the top: the platform SDKs are heavy and every `seabot` command loads this module.
+    from telegram.error import TelegramError
+
+    from seabot.adapters.telegram import ALLOWED_UPDATES, TelegramAdapter
+    from seabot.bots.channels import build_adapters
+    from seabot.bots.runtime import Runtime
+
     runtime = Runtime.open(config)
     adapters = build_adapters(runtime, bots={args.bot})
     adapter = adapters.get((args.bot, "telegram"))
