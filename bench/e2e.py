@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import itertools
 import json
 import random
@@ -134,6 +135,7 @@ async def run_cell(
     latencies: list[float] = []
     acks: list[float] = []
     counts = {"errors": 0, "lost": 0, "via_api": 0}
+    error_kinds: collections.Counter[str] = collections.Counter()
     deadline = time.monotonic() + cap_s
     user_base = 10_000_000 + seed * 10_000
 
@@ -148,11 +150,12 @@ async def run_cell(
             async with session.post(base_url + path, params=query, data=body, headers=headers) as response:
                 data = await response.read()
                 status = response.status
-        except Exception:  # noqa: BLE001 - counted, the run goes on
-            status, data = 0, b""
+        except Exception as exc:  # noqa: BLE001 - counted, the run goes on
+            status, data = 0, type(exc).__name__.encode()
         accepted = time.monotonic()
         if status != 200:
             counts["errors"] += 1
+            error_kinds[f"{status} {data[:60].decode(errors='replace')}"] += 1
             h.waiting.pop(ref, None)
             return
         if bare:
@@ -220,6 +223,7 @@ async def run_cell(
         "p99_ms": percentile(ms, 99),
         "ack_p50_ms": percentile([x * 1000 for x in acks], 50) if acks else None,
         **counts,
+        "error_kinds": dict(error_kinds),
         "capped": todo[0] > 0,
     }
 
@@ -227,6 +231,7 @@ async def run_cell(
 def _row(r: dict[str, Any]) -> str:
     ack = f"{r['ack_p50_ms']:.1f}" if r.get("ack_p50_ms") is not None else "-"
     extra = "".join(f" {k}={r[k]}" for k in ("errors", "lost", "via_api") if r.get(k))
+    extra += f" {r['error_kinds']}" if r.get("error_kinds") else ""
     extra += " CAPPED" if r.get("capped") else ""
     return (f"{r['channel']:>8} {r['conversations']:>5} {r['mode']:>14} {r['messages']:>6} {r['msgs_per_s']:>8.0f}"
             f" {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {ack:>8}{extra}")  # fmt: skip
@@ -248,7 +253,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             Proc, ["bare", "--port", str(bare_port)], port=bare_port, ready_url="http://127.0.0.1:{port}/healthz"
         )
         h.procs.append(bare)
-        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        # idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them under us
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0)
         timeout = aiohttp.ClientTimeout(total=30)
         try:
             async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:

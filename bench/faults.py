@@ -196,7 +196,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         kills = [int(k * len(messages)) for k in KILL_AT]
         kill_times: list[float] = []
         try:
-            connector = aiohttp.TCPConnector(limit=0)
+            connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0)
             async with aiohttp.ClientSession(connector=connector) as session:
                 queue: asyncio.Queue[list[Message]] = asyncio.Queue()
                 for own in conversations:
