@@ -195,20 +195,9 @@ def bare_app():  # type: ignore[no-untyped-def]
 
 
 def _serve_uvicorn(app: Any, port: int, on_exit: Callable[[], Any] | None = None) -> None:
-    import uvicorn
+    from seabot.bots.serving import run_server
 
-    # the same settings as ``seabot serve``
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                           lifespan="on"))  # fmt: skip
-
-    async def serve() -> None:
-        try:
-            await server.serve()
-        finally:
-            if on_exit is not None:
-                await on_exit()
-
-    asyncio.run(serve())
+    run_server(app, host="127.0.0.1", port=port, on_shutdown=on_exit)  # exactly as ``seabot serve``
 
 
 def serve_seabot(config_path: str, port: int, lift_telegram_rates: bool) -> None:

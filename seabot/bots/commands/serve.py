@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from seabot.bots.config import AppConfig
 
@@ -25,11 +24,10 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
 def _serve(args: argparse.Namespace, config: AppConfig) -> int:
     # Imported here, not at the top: the server and the platform SDKs are heavy, and every
     # `seabot` command loads this module to build its argument parser.
-    import uvicorn
-
     from seabot.bots.channels import build_adapters
     from seabot.bots.runtime import Runtime
     from seabot.bots.server import create_app
+    from seabot.bots.serving import run_server
 
     host = args.host or config.server.host
     port = args.port or config.server.port
@@ -42,14 +40,5 @@ def _serve(args: argparse.Namespace, config: AppConfig) -> int:
             print(f"  {bot_id}: no channels configured; try it with `seabot chat --bot {bot_id}`")
         for channel in bot.channels:
             print(f"  {bot_id} {channel:8} webhook: {base}/webhooks/{bot_id}/{channel}")
-    app = create_app(runtime, adapters)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on"))
-
-    async def serve() -> None:
-        try:
-            await server.serve()
-        finally:
-            await runtime.aclose()
-
-    asyncio.run(serve())
+    run_server(create_app(runtime, adapters), host=host, port=port, on_shutdown=runtime.aclose)
     return 0
