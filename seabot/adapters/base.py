@@ -71,6 +71,8 @@ class Intake(Protocol):
 
     async def wait_for_reply(self, inbox_id: int, timeout: float) -> Reply | None: ...
 
+    async def stored_reply(self, inbox_id: int) -> Reply | None: ...
+
 
 class ChannelAdapter(Protocol):
     channel: str

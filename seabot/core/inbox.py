@@ -88,6 +88,10 @@ class InboxWorker:
             if not future.done():
                 future.cancel()
 
+    async def stored_reply(self, inbox_id: int) -> Reply | None:
+        """The answer already stored for ``inbox_id`` (None while it is being answered)."""
+        return await asyncio.to_thread(self._store.stored_reply, inbox_id)
+
     def depth(self) -> int:
         return self._store.inbox_depth()
 

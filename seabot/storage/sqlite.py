@@ -234,6 +234,10 @@ class SqliteStore:
             write=True,
         )
 
+    def stored_reply(self, inbox_id: int) -> Reply | None:
+        row = self._run(lambda c: c.execute("SELECT reply FROM inbox WHERE id = ?", (inbox_id,)).fetchone())
+        return None if row is None else load_reply(row[0])
+
     def mark_done(self, inbox_id: int) -> None:
         self._run(
             lambda c: c.execute(

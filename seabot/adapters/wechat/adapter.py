@@ -87,11 +87,16 @@ class WechatAdapter:
             log.debug("message ignored: %s", parsed.ignored, extra={"bot": self.bot_id})
             return _SUCCESS
         enqueued = await intake.accept(parsed.message)
+        reply = None
         if enqueued.duplicate:
+            # WeChat redelivers only when it got no response in time: if our first response
+            # carried the answer (a passive reply) and was lost, say it again; if the answer
+            # is not ready yet, wait for it as for a first delivery.
             log.info("redelivered message answered once", extra={"bot": self.bot_id})
-            return _SUCCESS
+            reply = await intake.stored_reply(enqueued.inbox_id)
         remaining = self.options.passive_window_s - (time.monotonic() - started)
-        reply = await intake.wait_for_reply(enqueued.inbox_id, max(remaining, 0.0)) if remaining > 0 else None
+        if reply is None and remaining > 0:
+            reply = await intake.wait_for_reply(enqueued.inbox_id, remaining)
         if reply is None:
             return _SUCCESS  # the worker sends the answer as a customer-service message
         parts = split_text(reply.text, MESSAGE_LIMIT_BYTES, Measure.UTF8)
