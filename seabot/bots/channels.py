@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -13,9 +14,10 @@ from seabot.adapters.line import LineAdapter, LineOptions
 from seabot.adapters.settings import LineConfig, TelegramConfig, WechatConfig
 from seabot.adapters.telegram import TelegramAdapter, TelegramOptions
 from seabot.adapters.wechat import WechatAdapter, WechatOptions
+from seabot.bots.config import AppConfig
 from seabot.bots.runtime import Runtime
 
-__all__ = ["build_adapters", "ChannelOptions", "SharedClient", "default_http_client"]
+__all__ = ["build_adapters", "ChannelOptions", "SharedClient", "default_http_client", "telegram_adapter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +85,18 @@ def build_adapters(
                 raise TypeError(f"bots.{bot_id}.{channel}: unknown channel settings {type(config).__name__}")
             adapters[(bot_id, channel)] = adapter
     return adapters
+
+
+@contextlib.asynccontextmanager
+async def telegram_adapter(config: AppConfig, bot_id: str) -> AsyncIterator[tuple[Runtime, TelegramAdapter | None]]:
+    """The runtime and the Telegram adapter of one bot (None when it has no telegram table),
+    both closed on exit: what `seabot poll` and `seabot telegram` work with."""
+    runtime = Runtime.open(config)
+    adapters = build_adapters(runtime, bots={bot_id})
+    adapter = adapters.get((bot_id, "telegram"))
+    try:
+        yield runtime, adapter if isinstance(adapter, TelegramAdapter) else None
+    finally:
+        for each in adapters.values():
+            await each.aclose()
+        await runtime.aclose()

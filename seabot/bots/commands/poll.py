@@ -20,22 +20,18 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 async def poll(config: AppConfig, bot_id: str, timeout_s: int, stop: asyncio.Event) -> int:
     # Imported here, not at the top: the platform SDKs are heavy and every `seabot` command loads this module.
-    from seabot.adapters.telegram import PollingError, TelegramAdapter, TelegramPoller
-    from seabot.bots.channels import build_adapters
-    from seabot.bots.runtime import Runtime
+    from seabot.adapters.telegram import PollingError, TelegramPoller
+    from seabot.bots.channels import telegram_adapter
     from seabot.core.inbox import InboxWorker
 
-    runtime = Runtime.open(config)
-    adapters = build_adapters(runtime, bots={bot_id})
-    adapter = adapters.get((bot_id, "telegram"))
-    try:
-        if not isinstance(adapter, TelegramAdapter):
+    async with telegram_adapter(config, bot_id) as (runtime, adapter):
+        if adapter is None:
             print(f"seabot: bot {bot_id!r} has no [bots.{bot_id}.telegram] table", file=sys.stderr)
             return 2
         worker = InboxWorker(
             runtime.store,
             runtime.pipelines,
-            lambda bot, channel: adapters.get((bot, channel)),
+            lambda bot, channel: adapter if (bot, channel) == (bot_id, "telegram") else None,
             runtime.metrics,
             concurrency=config.server.concurrency,
         )
@@ -53,10 +49,6 @@ async def poll(config: AppConfig, bot_id: str, timeout_s: int, stop: asyncio.Eve
             with contextlib.suppress(asyncio.CancelledError):
                 await worker_task
         return 0
-    finally:
-        for each in adapters.values():
-            await each.aclose()
-        await runtime.aclose()
 
 
 def run(args: argparse.Namespace, config: AppConfig) -> int:

@@ -32,41 +32,34 @@ async def _call(config: AppConfig, args: argparse.Namespace) -> int:
     # Imported here, not at the top: the platform SDKs are heavy and every `seabot` command loads this module.
     from telegram.error import TelegramError
 
-    from seabot.adapters.telegram import ALLOWED_UPDATES, TelegramAdapter
-    from seabot.bots.channels import build_adapters
-    from seabot.bots.runtime import Runtime
+    from seabot.adapters.telegram import ALLOWED_UPDATES
+    from seabot.bots.channels import telegram_adapter
 
-    runtime = Runtime.open(config)
-    adapters = build_adapters(runtime, bots={args.bot})
-    adapter = adapters.get((args.bot, "telegram"))
-    try:
-        if not isinstance(adapter, TelegramAdapter):
+    async with telegram_adapter(config, args.bot) as (_, adapter):
+        if adapter is None:
             print(f"seabot: bot {args.bot!r} has no [bots.{args.bot}.telegram] table", file=sys.stderr)
             return 2
-        if args.action == "delete-webhook":
-            await adapter.bot.delete_webhook()
-            print(f"webhook removed for {args.bot}; `seabot poll --bot {args.bot}` can run now")
+        try:
+            if args.action == "delete-webhook":
+                await adapter.bot.delete_webhook()
+                print(f"webhook removed for {args.bot}; `seabot poll --bot {args.bot}` can run now")
+                return 0
+            if not adapter.config.secret_token:
+                print(f"seabot: set bots.{args.bot}.telegram.secret_token first; webhooks are verified with it",
+                      file=sys.stderr)  # fmt: skip
+                return 1
+            url = webhook_url(args.url, args.bot)
+            await adapter.bot.set_webhook(
+                url,
+                secret_token=adapter.config.secret_token,
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=args.drop_pending,
+            )
+            print(f"webhook set for {args.bot}: {url}")
             return 0
-        if not adapter.config.secret_token:
-            print(f"seabot: set bots.{args.bot}.telegram.secret_token first; webhooks are verified with it",
-                  file=sys.stderr)  # fmt: skip
+        except TelegramError as exc:
+            print(f"seabot: Telegram refused: {exc}", file=sys.stderr)
             return 1
-        url = webhook_url(args.url, args.bot)
-        await adapter.bot.set_webhook(
-            url,
-            secret_token=adapter.config.secret_token,
-            allowed_updates=list(ALLOWED_UPDATES),
-            drop_pending_updates=args.drop_pending,
-        )
-        print(f"webhook set for {args.bot}: {url}")
-        return 0
-    except TelegramError as exc:
-        print(f"seabot: Telegram refused: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        for each in adapters.values():
-            await each.aclose()
-        await runtime.aclose()
 
 
 def run(args: argparse.Namespace, config: AppConfig) -> int:
