@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from seabot.core.messages import InboundMessage, Reply
-from seabot.core.store import Enqueued
+from seabot.core.store import Delivery, Enqueued
 
 __all__ = [
     "WebhookRequest",
@@ -71,7 +71,7 @@ class Intake(Protocol):
 
     async def wait_for_reply(self, inbox_id: int, timeout: float) -> Reply | None: ...
 
-    async def stored_reply(self, inbox_id: int) -> Reply | None: ...
+    async def delivery(self, inbox_id: int) -> Delivery: ...
 
 
 class ChannelAdapter(Protocol):

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from seabot.core.messages import InboundMessage, Reply
 from seabot.core.metrics import Metrics
-from seabot.core.store import ConversationStore, Enqueued, InboxItem, InboxStatus, conversation_key
+from seabot.core.store import ConversationStore, Delivery, Enqueued, InboxItem, InboxStatus, conversation_key
 
 __all__ = ["Answerer", "Sender", "InboxWorker"]
 
@@ -88,9 +88,10 @@ class InboxWorker:
             if not future.done():
                 future.cancel()
 
-    async def stored_reply(self, inbox_id: int) -> Reply | None:
-        """The answer already stored for ``inbox_id`` (None while it is being answered)."""
-        return await asyncio.to_thread(self._store.stored_reply, inbox_id)
+    async def delivery(self, inbox_id: int) -> Delivery:
+        """Whether ``inbox_id`` is answered, and its answer if that went back in a webhook's own
+        response (a platform that redelivers such a message did not receive that response)."""
+        return await asyncio.to_thread(self._store.delivery, inbox_id)
 
     def depth(self) -> int:
         return self._store.inbox_depth()
@@ -147,9 +148,8 @@ class InboxWorker:
                     return
                 reply = await self._answer(answerer, item)
                 await asyncio.to_thread(self._store.mark_answered, item.id, reply)
-            if reply is not None:
-                await self._deliver(item.id, reply)
-            await asyncio.to_thread(self._store.mark_done, item.id)
+            in_response = reply is not None and await self._deliver(item.id, reply)
+            await asyncio.to_thread(self._store.mark_done, item.id, in_response=in_response)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the message stays in the inbox and is tried again
@@ -186,13 +186,15 @@ class InboxWorker:
             )
             return await answerer.follow_up(item.message)
 
-    async def _deliver(self, inbox_id: int, reply: Reply) -> None:
+    async def _deliver(self, inbox_id: int, reply: Reply) -> bool:
+        """Send the reply; True when it went to a waiting webhook's response instead."""
         waiter = self._waiters.get(inbox_id)
         if waiter is not None and not waiter.done():
             waiter.set_result(reply)  # the webhook's own response carries the answer
-            return
+            return True
         sender = self._senders(reply.bot_id, reply.channel)
         if sender is None:
             log.error("no sender for channel; answer kept in history", extra={"channel": reply.channel})
-            return
+            return False
         await sender.deliver(reply)
+        return False

@@ -20,6 +20,7 @@ __all__ = [
     "InboxStatus",
     "InboxItem",
     "Enqueued",
+    "Delivery",
     "ConversationStore",
     "Erasure",
     "conversation_key",
@@ -82,6 +83,14 @@ class InboxItem:
     status: InboxStatus
     reply: Reply | None
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How an inbox item's answer went out, as far as the store knows."""
+
+    done: bool
+    reply_in_response: Reply | None = None  # it went back in the webhook's own HTTP response
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +181,8 @@ class ConversationStore(Protocol):
     def enqueue(self, message: InboundMessage) -> Enqueued: ...
     def claim(self, limit: int, busy_conversations: Sequence[str]) -> list[InboxItem]: ...
     def mark_answered(self, inbox_id: int, reply: Reply | None) -> None: ...
-    def mark_done(self, inbox_id: int) -> None: ...
-    def stored_reply(self, inbox_id: int) -> Reply | None: ...
+    def mark_done(self, inbox_id: int, *, in_response: bool = False) -> None: ...
+    def delivery(self, inbox_id: int) -> Delivery: ...
     def inbox_depth(self) -> int: ...
     # durable counters (LINE pushes per month …)
     def bump_counter(self, name: str, amount: float = 1.0) -> float: ...

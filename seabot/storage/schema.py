@@ -57,6 +57,10 @@ def create_schema(db: sqlite_utils.Database) -> None:
     if "settings" not in db.table_names():
         db["settings"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
     _add_llm_tables(db)
+    inbox = db["inbox"]
+    if "in_response" not in inbox.columns_dict:  # type: ignore[union-attr]
+        # 1 when the answer went back in the webhook's own HTTP response (a WeChat passive reply)
+        inbox.add_column("in_response", int, not_null_default=0)  # type: ignore[union-attr]
 
 
 def _add_llm_tables(db: sqlite_utils.Database) -> None:

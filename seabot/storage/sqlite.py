@@ -19,6 +19,7 @@ from seabot.core.ratelimit import BucketState, refill
 from seabot.core.store import (
     CachedAnswer,
     Conversation,
+    Delivery,
     Erasure,
     conversation_key,
     DailyStats,
@@ -234,14 +235,20 @@ class SqliteStore:
             write=True,
         )
 
-    def stored_reply(self, inbox_id: int) -> Reply | None:
-        row = self._run(lambda c: c.execute("SELECT reply FROM inbox WHERE id = ?", (inbox_id,)).fetchone())
-        return None if row is None else load_reply(row[0])
+    def delivery(self, inbox_id: int) -> Delivery:
+        row = self._run(
+            lambda c: c.execute("SELECT status, in_response, reply FROM inbox WHERE id = ?", (inbox_id,)).fetchone()
+        )
+        if row is None:
+            return Delivery(done=False)
+        done = row[0] == InboxStatus.DONE
+        return Delivery(done=done, reply_in_response=load_reply(row[2]) if done and row[1] else None)
 
-    def mark_done(self, inbox_id: int) -> None:
+    def mark_done(self, inbox_id: int, *, in_response: bool = False) -> None:
         self._run(
             lambda c: c.execute(
-                "UPDATE inbox SET status = 'done', updated_at = ? WHERE id = ?", (time.time(), inbox_id)
+                "UPDATE inbox SET status = 'done', in_response = ?, updated_at = ? WHERE id = ?",
+                (int(in_response), time.time(), inbox_id),
             ),
             write=True,
         )

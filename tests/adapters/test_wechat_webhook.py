@@ -126,6 +126,11 @@ def test_slow_answer_is_acknowledged_and_sent_by_customer_service_api(
     app.settle()
     assert len(platform.calls(r"/custom/send$")) == 1
     assert 'seabot_wechat_cs_sends_total{bot="shop"} 1' in app.metrics()
+    # A late redelivery of a message answered through the API is only acknowledged.
+    late = app.post("/webhooks/shop/wechat", text_xml("how long is shipping", 501), **query())
+    assert late.text == "success"
+    app.settle()
+    assert len(platform.calls(r"/custom/send$")) == 1
 
 
 def test_stale_token_is_refreshed_and_token_cached(app: SeabotServer, platform: PlatformStandIn) -> None:

@@ -89,11 +89,14 @@ class WechatAdapter:
         enqueued = await intake.accept(parsed.message)
         reply = None
         if enqueued.duplicate:
-            # WeChat redelivers only when it got no response in time: if our first response
-            # carried the answer (a passive reply) and was lost, say it again; if the answer
-            # is not ready yet, wait for it as for a first delivery.
+            # WeChat redelivers when it got no response in time: if our response carried the
+            # answer (a passive reply) and was lost, say it again. If the answer went out through
+            # the customer-service API, only acknowledge; if it is not ready, wait as on a first try.
             log.info("redelivered message answered once", extra={"bot": self.bot_id})
-            reply = await intake.stored_reply(enqueued.inbox_id)
+            delivery = await intake.delivery(enqueued.inbox_id)
+            if delivery.done and delivery.reply_in_response is None:
+                return _SUCCESS
+            reply = delivery.reply_in_response
         remaining = self.options.passive_window_s - (time.monotonic() - started)
         if reply is None and remaining > 0:
             reply = await intake.wait_for_reply(enqueued.inbox_id, remaining)
