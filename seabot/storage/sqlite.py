@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -30,6 +29,7 @@ from seabot.core.store import (
     StoredMessage,
     TokenTake,
 )
+from seabot.storage import handoffs
 from seabot.storage.erasure import erase_customer
 from seabot.storage.codec import dump_inbound, dump_reply, load_inbound, load_reply
 from seabot.storage.schema import create_schema
@@ -356,69 +356,15 @@ class SqliteStore:
 
     def record_handoff(self, handoff: Handoff) -> int:
         """Mark the conversation as with a person and remember when and why."""
-
-        def work(conn: sqlite3.Connection) -> int:
-            conn.execute(
-                "UPDATE conversations SET handoff = 1, updated_at = ? WHERE id = ?",
-                (handoff.created_at, handoff.conversation_id),
-            )
-            open_row = conn.execute(
-                "SELECT id FROM handoffs WHERE conversation_id = ? AND released_at IS NULL", (handoff.conversation_id,)
-            ).fetchone()
-            if open_row is not None:
-                return int(open_row[0])
-            cursor = conn.execute(
-                "INSERT INTO handoffs (conversation_id, bot_id, channel, chat_id, user_id, lang, reasons, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (handoff.conversation_id, handoff.bot_id, handoff.channel, handoff.chat_id, handoff.user_id,
-                 handoff.lang, json.dumps(list(handoff.reasons), ensure_ascii=False), handoff.created_at),
-            )  # fmt: skip
-            return cursor.lastrowid or 0
-
-        return self._run(work, write=True)
+        return self._run(lambda conn: handoffs.record_handoff(conn, handoff), write=True)
 
     def open_handoffs(self, bot_id: str | None = None) -> list[Handoff]:
         """Conversations a person has now, oldest first (also ones marked without a record)."""
-
-        def work(conn: sqlite3.Connection) -> list[Handoff]:
-            rows = conn.execute(
-                "SELECT h.id, c.id, c.bot_id, c.channel, c.chat_id,"
-                " COALESCE(h.user_id, (SELECT user_id FROM messages m WHERE m.conversation_id = c.id"
-                "   AND m.role = 'customer' ORDER BY m.id DESC LIMIT 1)),"
-                " COALESCE(h.lang, c.lang), h.reasons, COALESCE(h.created_at, c.updated_at), NULL"
-                " FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id AND h.released_at IS NULL"
-                " WHERE c.handoff = 1 AND (? IS NULL OR c.bot_id = ?) ORDER BY 9, 2",
-                (bot_id, bot_id),
-            ).fetchall()
-            return [_handoff((row[0] or 0, *row[1:])) for row in rows]
-
-        return self._run(work)
+        return self._run(lambda conn: handoffs.open_handoffs(conn, bot_id))
 
     def release_handoff(self, bot_id: str, user_or_chat_id: str, now: float) -> int:
         """Give the customer's conversations back to the bot; how many were with a person."""
-
-        def work(conn: sqlite3.Connection) -> int:
-            ids = [
-                row[0]
-                for row in conn.execute(
-                    "SELECT id FROM conversations WHERE bot_id = ? AND handoff = 1 AND (chat_id = ? OR id IN ("
-                    " SELECT conversation_id FROM messages WHERE bot_id = ? AND user_id = ?))",
-                    (bot_id, user_or_chat_id, bot_id, user_or_chat_id),
-                ).fetchall()
-            ]
-            for conversation_id in ids:
-                conn.execute(
-                    "UPDATE conversations SET handoff = 0, updated_at = ? WHERE id = ?", (now, conversation_id)
-                )
-                conn.execute(
-                    "UPDATE handoffs SET released_at = ? WHERE conversation_id = ? AND released_at IS NULL",
-                    (now, conversation_id),
-                )
-            return len(ids)
-
-        return self._run(work, write=True)
-
-    # -- the merchant's view ------------------------------------------------------------------
+        return self._run(lambda conn: handoffs.release_handoff(conn, bot_id, user_or_chat_id, now), write=True)
 
     def daily_stats(self, since: float, bot_id: str | None = None) -> list[DailyStats]:
         """Per bot and UTC day from ``since``: volumes, languages, tiers, models, cost, latency."""
@@ -442,11 +388,3 @@ class SqliteStore:
 
 def _message(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
     return StoredMessage(*row[:5], Role(row[5]), *row[6:18], bool(row[18]))  # type: ignore[arg-type]
-
-
-def _handoff(row: tuple) -> Handoff:  # type: ignore[type-arg]
-    return Handoff(
-        id=row[0], conversation_id=row[1], bot_id=row[2], channel=row[3], chat_id=row[4], user_id=row[5] or "",
-        lang=row[6], reasons=tuple(json.loads(row[7] or "[]")), created_at=row[8], released_at=row[9],
-    )  # fmt: skip
-

@@ -1,0 +1,72 @@
+"""Conversations handed to a person: recording, listing and releasing them (SQL only)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from seabot.core.store import Handoff
+
+__all__ = ["record_handoff", "open_handoffs", "release_handoff"]
+
+
+def record_handoff(conn: sqlite3.Connection, handoff: Handoff) -> int:
+    """Mark the conversation as with a person and remember when and why."""
+    conn.execute(
+        "UPDATE conversations SET handoff = 1, updated_at = ? WHERE id = ?",
+        (handoff.created_at, handoff.conversation_id),
+    )
+    open_row = conn.execute(
+        "SELECT id FROM handoffs WHERE conversation_id = ? AND released_at IS NULL", (handoff.conversation_id,)
+    ).fetchone()
+    if open_row is not None:
+        return int(open_row[0])
+    cursor = conn.execute(
+        "INSERT INTO handoffs (conversation_id, bot_id, channel, chat_id, user_id, lang, reasons, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (handoff.conversation_id, handoff.bot_id, handoff.channel, handoff.chat_id, handoff.user_id,
+         handoff.lang, json.dumps(list(handoff.reasons), ensure_ascii=False), handoff.created_at),
+    )  # fmt: skip
+    return cursor.lastrowid or 0
+
+
+def open_handoffs(conn: sqlite3.Connection, bot_id: str | None) -> list[Handoff]:
+    """Conversations a person has now, oldest first (also ones marked without a record)."""
+    rows = conn.execute(
+        "SELECT h.id, c.id, c.bot_id, c.channel, c.chat_id,"
+        " COALESCE(h.user_id, (SELECT user_id FROM messages m WHERE m.conversation_id = c.id"
+        "   AND m.role = 'customer' ORDER BY m.id DESC LIMIT 1)),"
+        " COALESCE(h.lang, c.lang), h.reasons, COALESCE(h.created_at, c.updated_at), NULL"
+        " FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id AND h.released_at IS NULL"
+        " WHERE c.handoff = 1 AND (? IS NULL OR c.bot_id = ?) ORDER BY 9, 2",
+        (bot_id, bot_id),
+    ).fetchall()
+    return [_handoff((row[0] or 0, *row[1:])) for row in rows]
+
+
+def release_handoff(conn: sqlite3.Connection, bot_id: str, user_or_chat_id: str, now: float) -> int:
+    """Give the customer's conversations back to the bot; how many were with a person."""
+    ids = [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM conversations WHERE bot_id = ? AND handoff = 1 AND (chat_id = ? OR id IN ("
+            " SELECT conversation_id FROM messages WHERE bot_id = ? AND user_id = ?))",
+            (bot_id, user_or_chat_id, bot_id, user_or_chat_id),
+        ).fetchall()
+    ]
+    for conversation_id in ids:
+        conn.execute(
+            "UPDATE conversations SET handoff = 0, updated_at = ? WHERE id = ?", (now, conversation_id)
+        )
+        conn.execute(
+            "UPDATE handoffs SET released_at = ? WHERE conversation_id = ? AND released_at IS NULL",
+            (now, conversation_id),
+        )
+    return len(ids)
+
+
+def _handoff(row: tuple) -> Handoff:  # type: ignore[type-arg]
+    return Handoff(
+        id=row[0], conversation_id=row[1], bot_id=row[2], channel=row[3], chat_id=row[4], user_id=row[5] or "",
+        lang=row[6], reasons=tuple(json.loads(row[7] or "[]")), created_at=row[8], released_at=row[9],
+    )  # fmt: skip
