@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,19 +29,6 @@ from seabot.storage import SqliteStore
 pytestmark = pytest.mark.anyio
 
 BOT = BotProfile("shop", "Sabai Mart", persona="Be kind.", languages=("th", "zh", "en"), default_language="en")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "seabot.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 class Shop:
