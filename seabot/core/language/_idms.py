@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from importlib import resources
 
 _CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
@@ -79,13 +79,3 @@ class IdMsMarkers:
             return (0.0, _X_NEGATION)
         return (0.0, 0.0)
 
-    def evidence(
-        self, tokens: Iterable[str], malay_word: Callable[[str], bool] | None = None
-    ) -> tuple[float, float]:
-        """Return ``(indonesian, malay)`` marker weight summed over ``tokens``."""
-        id_total = ms_total = 0.0
-        for token in tokens:
-            id_weight, ms_weight = self.weights(token, malay_word)
-            id_total += id_weight
-            ms_total += ms_weight
-        return id_total, ms_total

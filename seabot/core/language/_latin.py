@@ -55,9 +55,6 @@ class LatinModel:
     def tokens(cleaned: str) -> list[str]:
         return [w for w in _WORD.findall(cleaned) if len(w) <= _MAX_WORD]
 
-    def knows(self, word: str) -> bool:
-        return word in self._words
-
     def malay_word(self, word: str) -> bool:
         """Whether ``word`` is in the Malay list and likelier Malay/Indonesian than English."""
         known = self._words.get(word)

@@ -28,10 +28,6 @@ class ScriptProfile:
     other: int
     vi_words: int
 
-    @property
-    def letters(self) -> int:
-        return self.thai + self.han + self.kana + self.latin + self.other
-
 
 def profile(cleaned: str) -> ScriptProfile:
     return ScriptProfile(

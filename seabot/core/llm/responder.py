@@ -64,10 +64,6 @@ class TieredResponder:
         self._key_breaker = CircuitBreaker(1, settings.breaker_cooldown_s, self._clock.now)
         self._auth_reported = False
 
-    @property
-    def breaker(self) -> CircuitBreaker:
-        return self._breaker
-
     async def respond(self, request: ResponderRequest) -> Answer:
         bot_id = request.bot.bot_id
         cache_key = self._cache.key(request.text, request.tier) if self._cache is not None else None
