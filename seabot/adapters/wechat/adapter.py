@@ -109,15 +109,17 @@ class WechatAdapter:
         if aes and self._crypto is not None:
             xml_reply = self._crypto.encrypt(xml_reply, query.get("nonce", ""), query.get("timestamp", ""))
         rest = " ".join(parts[1:])
-        background = None
+        background: Callable[[], Awaitable[None]] | None = None
         if rest:
             later = replace(reply, text=rest)
 
-            async def background() -> None:
+            async def send_rest() -> None:
                 try:
                     await self.deliver(later)
                 except DeliveryError as exc:
                     log.error("rest of a long answer not delivered: %s", exc, extra={"bot": self.bot_id})
+
+            background = send_rest
 
         return WebhookResponse(
             200, xml_reply.encode("utf-8"), content_type="application/xml; charset=utf-8", background=background
