@@ -70,7 +70,10 @@ def test_no_false_malay(detector: LanguageDetector, text: str) -> None:
     assert detector.detect(text).lang != "ms"
 
 
-@pytest.mark.parametrize(("name", "floor"), [("langid_chat_cases.jsonl", 0.96), ("langid_chat_holdout.jsonl", 0.85)])
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [("langid_chat_cases.jsonl", 0.96), ("langid_chat_holdout.jsonl", 0.85), ("langid_informal_check.jsonl", 0.95)],
+)
 def test_own_chat_sets(detector: LanguageDetector, name: str, floor: float) -> None:
     rows = [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line.strip()]
     hits: Counter[str] = Counter()
