@@ -14,6 +14,7 @@ from seabot.adapters.line import LineAdapter, LineOptions
 from seabot.adapters.settings import LineConfig, TelegramConfig, WechatConfig
 from seabot.adapters.telegram import TelegramAdapter, TelegramOptions
 from seabot.adapters.wechat import WechatAdapter, WechatOptions
+from seabot.bots import outbound
 from seabot.bots.config import AppConfig
 from seabot.bots.runtime import Runtime
 
@@ -30,11 +31,7 @@ class ChannelOptions:
 
 
 def default_http_client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(10.0, connect=5.0),
-        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-        follow_redirects=False,
-    )
+    return outbound.open_client(timeout=httpx.Timeout(10.0, connect=5.0), max_connections=50)
 
 
 class SharedClient:

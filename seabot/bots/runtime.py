@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from seabot.bots import outbound
 from seabot.bots.config import AppConfig, LLMConfig
 from seabot.core.answer_cache import AnswerCache
 from seabot.core.budget import BudgetGuard
@@ -66,11 +67,7 @@ def llm_settings(config: LLMConfig) -> LLMSettings:
 
 def open_http_client(config: LLMConfig) -> httpx.AsyncClient:
     """The one pooled HTTP client of the process (LLM API and handoff webhooks)."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(config.timeout_s),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        headers={"User-Agent": "seabot"},
-    )
+    return outbound.open_client(timeout=httpx.Timeout(config.timeout_s), headers={"User-Agent": "seabot"})
 
 
 @dataclass
