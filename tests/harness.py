@@ -14,6 +14,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,13 +52,22 @@ class Recorded:
 class ThreadServer:
     """An ASGI app served by uvicorn on 127.0.0.1:<ephemeral> in its own thread and loop."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, on_shutdown: Callable[[], Awaitable[None]] | None = None) -> None:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         self._sock = sock
         self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
-        self._thread = threading.Thread(target=lambda: asyncio.run(self.server.serve(sockets=[sock])), daemon=True)
+        self._on_shutdown = on_shutdown
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    async def _serve(self) -> None:
+        """Serve; then, in the same loop, what ``seabot serve`` runs on shutdown (pools bound to it)."""
+        try:
+            await self.server.serve(sockets=[self._sock])
+        finally:
+            if self._on_shutdown is not None:
+                await self._on_shutdown()
 
     @property
     def url(self) -> str:

@@ -112,7 +112,7 @@ def seabot(tmp_path: Path, platform: PlatformStandIn) -> Iterator[Callable[..., 
         config = load_config(path, environ={})
         runtime = Runtime.open(config)
         app = create_app(runtime, build_adapters(runtime, options))
-        server = ThreadServer(app)
+        server = ThreadServer(app, on_shutdown=runtime.aclose)
         server.start()
         servers.append((server, runtime))
         return SeabotServer(server.url, runtime, config)

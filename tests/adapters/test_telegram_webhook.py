@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
+from seabot.adapters.telegram import TelegramOptions
 from seabot.bots.channels import ChannelOptions
+from tests.llm_server import serve_fake_llm, stall
 from tests.adapters.conftest import FIXTURES, PlatformStandIn, SeabotServer
 
 TG = FIXTURES / "telegram"
@@ -33,15 +35,40 @@ def post(app: SeabotServer, body: bytes, headers: dict[str, str] = HEADERS) -> i
     return app.post("/webhooks/shop/telegram", body, headers).status_code
 
 
-def test_private_text_is_answered_with_typing_first(app: SeabotServer, platform: PlatformStandIn) -> None:
+def test_a_quick_answer_goes_out_without_a_typing_action(app: SeabotServer, platform: PlatformStandIn) -> None:
     assert post(app, (TG / "tlx_private_text.json").read_bytes()) == 200
     sent = platform.wait_for(r"/sendMessage$")[0].form_or_json
     assert sent["chat_id"] in (218485655, "218485655")
-    assert "Test Shop" in sent["text"] or sent["text"]
-    actions = platform.calls(r"/sendChatAction$")
-    assert actions and actions[0].form_or_json["action"] == "typing"
-    assert platform.requests.index(actions[0]) < platform.requests.index(platform.calls(r"/sendMessage$")[0])
-    assert platform.calls(r"/sendMessage$")[0].path == "/bot777000111:TEST-token/sendMessage"
+    assert sent["text"].strip()
+    app.settle()
+    assert platform.calls(r"/sendChatAction$") == []  # the offline answer took well under 0.5 s
+
+
+def test_a_slow_answer_shows_typing_before_it(
+    seabot: Callable[..., SeabotServer], platform: PlatformStandIn
+) -> None:
+    with serve_fake_llm() as llm:
+        llm.always("m", stall(1.0))  # the model takes a second, then answers
+        llm_table = f"""
+[llm]
+base_url = "{llm.base_url}"
+api_key = "sk-test"
+max_retries = 0
+timeout_s = 5
+[llm.tiers.fast]
+model = "m"
+[llm.tiers.balanced]
+model = "m"
+[llm.tiers.premium]
+model = "m"
+"""
+        options = ChannelOptions(telegram=TelegramOptions(typing_delay_s=0.1))
+        app = seabot(channels(platform) + llm_table, options)
+        assert post(app, (TG / "tlx_private_text.json").read_bytes()) == 200
+        platform.wait_for(r"/sendMessage$")
+    paths = [call.path for call in platform.calls(r"/(sendChatAction|sendMessage)$")]
+    assert paths[0].endswith("/sendChatAction") and paths[-1].endswith("/sendMessage")
+    assert platform.calls(r"/sendChatAction$")[0].form_or_json["action"] == "typing"
 
 
 def test_bad_secret_missing_secret_malformed_body_unknown_bot_and_too_large(

@@ -291,7 +291,7 @@ def serve_in_process(
     def start(config: Path) -> InProcessServer:
         loaded = load_config(config, environ={})
         runtime = Runtime.open(loaded)
-        server = ThreadServer(create_app(runtime, build_adapters(runtime)))
+        server = ThreadServer(create_app(runtime, build_adapters(runtime)), on_shutdown=runtime.aclose)
         server.start()
         running.append((server, runtime))
         return InProcessServer(server.url, runtime, loaded.storage.path)

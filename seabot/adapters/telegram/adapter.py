@@ -37,6 +37,7 @@ ALLOWED_UPDATES = ("message",)  # all the bot acts on; edits and the rest are no
 class TelegramOptions:
     retry: RetryPolicy = RetryPolicy()
     rates: SendRates = SendRates()
+    typing_delay_s: float = 0.5  # an answer ready sooner goes out without a "typing…" action
     typing_interval_s: float = 4.5  # a chat action shows for about 5 seconds
     typing_max_s: float = 60.0
 
@@ -150,8 +151,12 @@ class TelegramAdapter:
         self._typing[chat_id] = asyncio.create_task(self._keep_typing(chat_id), name=f"telegram-typing-{chat_id}")
 
     async def _keep_typing(self, chat_id: str) -> None:
+        """Show "typing…" while the answer is being made: from ``typing_delay_s`` on (a quick
+        answer needs no indicator, and each action counts against the bot's send rate), every
+        ``typing_interval_s``, until the answer is delivered or ``typing_max_s`` has passed."""
         deadline = time.monotonic() + self.options.typing_max_s
         try:
+            await asyncio.sleep(self.options.typing_delay_s)
             while time.monotonic() < deadline:
                 try:
                     await self.bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
