@@ -1,8 +1,10 @@
 """The storage interface the core talks to, and the records it passes.
 
 SQLite is the embedded implementation (``seabot.storage.sqlite``); the core
-never names a database. Every method is a short transaction and blocking:
-async callers run them in a worker thread.
+never names a database. Every method is blocking and one short transaction. The per-message
+ones (conversation, recent, append, enqueue, claim, mark_*, cache, token bucket) touch a few
+indexed rows and are called straight from the event loop; the ones that scan (``spend_usd``,
+``history``, ``daily_stats``, ``forget``) run in a worker thread or from the CLI.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ class Delivery:
 
     done: bool
     reply_in_response: Reply | None = None  # it went back in the webhook's own HTTP response
+    received_at: float = 0.0  # when the platform first delivered the message (epoch seconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,8 +46,11 @@ _MESSAGE_COLUMNS = (
 
 
 class SqliteStore:
-    """One SQLite file in WAL mode. Thread-safe: calls are serialized on one connection,
-    each in its own short transaction, so async code can run them with ``to_thread``."""
+    """One SQLite file in WAL mode. Thread-safe: calls are serialized on one connection, each
+    in its own short transaction on indexed rows (tens of microseconds), so the answering path
+    calls them straight from the event loop: a thread hop per call cost more than the call
+    (``bench/README.md``). Scans that grow with the data (stats, history, erasure, spend per
+    day) are run with ``asyncio.to_thread`` or from the CLI."""
 
     def __init__(self, path: str | Path, *, busy_timeout_s: float = 5.0) -> None:
         self.path = Path(path)
@@ -237,12 +240,15 @@ class SqliteStore:
 
     def delivery(self, inbox_id: int) -> Delivery:
         row = self._run(
-            lambda c: c.execute("SELECT status, in_response, reply FROM inbox WHERE id = ?", (inbox_id,)).fetchone()
+            lambda c: c.execute(
+                "SELECT status, in_response, reply, received_at FROM inbox WHERE id = ?", (inbox_id,)
+            ).fetchone()
         )
         if row is None:
             return Delivery(done=False)
         done = row[0] == InboxStatus.DONE
-        return Delivery(done=done, reply_in_response=load_reply(row[2]) if done and row[1] else None)
+        in_response = load_reply(row[2]) if done and row[1] else None
+        return Delivery(done=done, reply_in_response=in_response, received_at=row[3] or 0.0)
 
     def mark_done(self, inbox_id: int, *, in_response: bool = False) -> None:
         self._run(

@@ -65,7 +65,8 @@ def test_url_verification_echoes_echostr(app: SeabotServer) -> None:
     assert bad.status_code == 401
 
 
-def test_fast_answer_is_the_passive_reply(app: SeabotServer, platform: PlatformStandIn) -> None:
+def test_fast_answer_is_the_passive_reply(seabot: Callable[..., SeabotServer], platform: PlatformStandIn) -> None:
+    app = seabot(channels(platform), ChannelOptions(wechat=WechatOptions(passive_window_s=0.5)))
     response = app.post("/webhooks/shop/wechat", (WX / "msg_text.xml").read_bytes(), **query())
     assert response.status_code == 200
     root = fromstring(response.content)
@@ -73,7 +74,11 @@ def test_fast_answer_is_the_passive_reply(app: SeabotServer, platform: PlatformS
     assert passive_text(response.content)  # the answer itself, not a placeholder
     app.settle()
     assert platform.calls(r"/cgi-bin/") == []
-    # Our response was lost (WeChat only redelivers then): the redelivery carries the same answer.
+    # A copy while the first request could still be answered is no retry of WeChat's: acknowledged.
+    twin = app.post("/webhooks/shop/wechat", (WX / "msg_text.xml").read_bytes(), **query())
+    assert twin.status_code == 200 and twin.text == "success"
+    # WeChat redelivers only when our response was lost, after its wait: the retry gets the same answer.
+    time.sleep(0.6)
     again = app.post("/webhooks/shop/wechat", (WX / "msg_text.xml").read_bytes(), **query())
     assert passive_text(again.content) == passive_text(response.content)
     app.settle()
@@ -150,12 +155,13 @@ def test_safe_mode_official_sample_decrypts_and_reply_is_encrypted(
     seabot: Callable[..., SeabotServer], platform: PlatformStandIn
 ) -> None:
     app = seabot(channels(platform, aes=True, token=SAMPLE["token"], app_id=SAMPLE["app_id"]),
-                 ChannelOptions(wechat=WechatOptions(retry=FAST)))  # fmt: skip
+                 ChannelOptions(wechat=WechatOptions(retry=FAST, passive_window_s=0.5)))  # fmt: skip
     safe_only = (WX / "mp_aes_official_request_body_safe_only.xml").read_bytes()
     first = app.post("/webhooks/shop/wechat", safe_only, **SAMPLE["query"])
     assert first.status_code == 200 and fromstring(first.content).findtext("Encrypt")
     # the compat-mode body carries the same message (same MsgId): a redelivery. WeChat only
-    # redelivers when our response did not reach it, so the stored answer is said again.
+    # redelivers when our response did not reach it (after its wait), so the stored answer is said again.
+    time.sleep(0.6)
     compat = app.post("/webhooks/shop/wechat", (WX / "mp_aes_official_request_body.xml").read_bytes(), **SAMPLE["query"])
     assert compat.status_code == 200 and fromstring(compat.content).findtext("Encrypt")
     crypto = WeChatCrypto(SAMPLE["token"], SAMPLE["encoding_aes_key"], SAMPLE["app_id"])

@@ -89,13 +89,17 @@ class WechatAdapter:
         enqueued = await intake.accept(parsed.message)
         reply = None
         if enqueued.duplicate:
-            # WeChat redelivers when it got no response in time: if our response carried the
-            # answer (a passive reply) and was lost, say it again. If the answer went out through
-            # the customer-service API, only acknowledge; if it is not ready, wait as on a first try.
+            # WeChat redelivers when it got no response within its 5 s: if our response carried
+            # the answer (a passive reply) and was lost, say it again. A copy that arrives while
+            # the first request may still be answered (inside the passive window) is not such a
+            # retry, and neither is one whose answer went out through the customer-service API:
+            # those are only acknowledged. If the answer is not ready, wait as on a first try.
             log.info("redelivered message answered once", extra={"bot": self.bot_id})
             delivery = await intake.delivery(enqueued.inbox_id)
-            if delivery.done and delivery.reply_in_response is None:
-                return _SUCCESS
+            if delivery.done:
+                retry_of_lost_response = time.time() - delivery.received_at >= self.options.passive_window_s
+                if delivery.reply_in_response is None or not retry_of_lost_response:
+                    return _SUCCESS
             reply = delivery.reply_in_response
         remaining = self.options.passive_window_s - (time.monotonic() - started)
         if reply is None and remaining > 0:
