@@ -63,7 +63,7 @@ def create_app(runtime: Runtime, adapters: Adapters) -> Starlette:
         except _BodyTooLarge:
             runtime.metrics.inc("seabot_inbound_total", channel=channel, outcome="too_large")
             return PlainTextResponse("request body too large", status_code=413)
-        if request.method == "POST" and await asyncio.to_thread(worker.depth) >= server.max_backlog:
+        if request.method == "POST" and worker.depth() >= server.max_backlog:
             runtime.metrics.inc("seabot_inbound_total", channel=channel, outcome="backpressure")
             return PlainTextResponse("busy, retry later", status_code=503, headers={"Retry-After": "5"})
         hook = WebhookRequest(

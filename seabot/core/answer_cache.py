@@ -8,7 +8,6 @@ conversation, are never cached). The key is (bot, answer language, normalized te
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -50,9 +49,9 @@ class AnswerCache:
         return normalized
 
     async def get(self, bot_id: str, lang: str, key: str) -> CachedAnswer | None:
-        return await asyncio.to_thread(self._store.cached_answer, bot_id, lang, key, self._clock())
+        return self._store.cached_answer(bot_id, lang, key, self._clock())
 
     async def put(self, bot_id: str, lang: str, key: str, answer: Answer) -> None:
         now = self._clock()
         entry = CachedAnswer(bot_id, lang, key, answer.text, answer.model, answer.tier, now, now + self._ttl_s)
-        await asyncio.to_thread(self._store.cache_answer, entry)
+        self._store.cache_answer(entry)

@@ -67,7 +67,7 @@ class InboxWorker:
 
     async def accept(self, message: InboundMessage) -> Enqueued:
         """Commit the message to the inbox (deduplicated) and wake the workers."""
-        enqueued = await asyncio.to_thread(self._store.enqueue, message)
+        enqueued = self._store.enqueue(message)
         outcome = "duplicate" if enqueued.duplicate else "accepted"
         self._metrics.inc("seabot_inbound_total", channel=message.channel, outcome=outcome)
         if not enqueued.duplicate:
@@ -91,7 +91,7 @@ class InboxWorker:
     async def delivery(self, inbox_id: int) -> Delivery:
         """Whether ``inbox_id`` is answered, and its answer if that went back in a webhook's own
         response (a platform that redelivers such a message did not receive that response)."""
-        return await asyncio.to_thread(self._store.delivery, inbox_id)
+        return self._store.delivery(inbox_id)
 
     def depth(self) -> int:
         return self._store.inbox_depth()
@@ -105,7 +105,7 @@ class InboxWorker:
             free = self._concurrency - len(self._busy)
             if free > 0:
                 try:
-                    items = await asyncio.to_thread(self._store.claim, free, list(self._busy))
+                    items = self._store.claim(free, list(self._busy))
                 except Exception as exc:  # the store is down for now: the items wait in the inbox
                     log.error("cannot claim inbox items, retrying: %s", exc)
                     await asyncio.sleep(self._retry_delay_s)
@@ -144,12 +144,12 @@ class InboxWorker:
                 answerer = self._answerers.get(message.bot_id)
                 if answerer is None:
                     log.error("inbox item for an unknown bot; dropped", extra={"bot": message.bot_id})
-                    await asyncio.to_thread(self._store.mark_done, item.id)
+                    self._store.mark_done(item.id)
                     return
                 reply = await self._answer(answerer, item)
-                await asyncio.to_thread(self._store.mark_answered, item.id, reply)
+                self._store.mark_answered(item.id, reply)
             in_response = reply is not None and await self._deliver(item.id, reply)
-            await asyncio.to_thread(self._store.mark_done, item.id, in_response=in_response)
+            self._store.mark_done(item.id, in_response=in_response)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the message stays in the inbox and is tried again
@@ -161,7 +161,7 @@ class InboxWorker:
                     type(exc).__name__,
                     extra={"bot": message.bot_id, "channel": message.channel, "inbox_id": item.id},
                 )
-                await asyncio.to_thread(self._store.mark_done, item.id)
+                self._store.mark_done(item.id)
                 return
             log.warning(
                 "inbox item failed, will retry: %s: %s",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -84,9 +83,7 @@ class Pipeline:
     async def answer(self, message: InboundMessage) -> Reply | None:
         """Store the customer's message and produce the bot's reply (None: a person has it)."""
         started = time.perf_counter()
-        conversation = await asyncio.to_thread(
-            self._store.conversation, message.bot_id, message.channel, message.chat_id, message.chat_kind
-        )
+        conversation = self._store.conversation(message.bot_id, message.channel, message.chat_id, message.chat_kind)
         if message.kind is not MessageKind.TEXT:
             return await self._answer_non_text(message, conversation, started)
         text = message.text
@@ -95,12 +92,12 @@ class Pipeline:
         lang = detection.lang if detection.lang != "und" else (conversation.lang or self._locale_lang(message))
         answer_lang = self.bot.answer_language(lang)
         self._metrics.inc("seabot_messages_total", bot=self.bot.bot_id, channel=message.channel, lang=lang)
-        recent = await asyncio.to_thread(self._store.recent, conversation.id, self._limits.history_turns)
+        recent = self._store.recent(conversation.id, self._limits.history_turns)
         # A message retried after a crash may already be stored: it is the current turn, not history.
         recent = [m for m in recent if m.inbound_id != message.message_id]
         await self._remember(message, conversation, text, lang)
         if lang != conversation.lang and detection.lang != "und":
-            await asyncio.to_thread(self._store.set_language, conversation.id, lang)
+            self._store.set_language(conversation.id, lang)
         if conversation.handoff:
             log.info("conversation with a person; bot stays silent", extra={"bot": self.bot.bot_id})
             return None
@@ -150,8 +147,8 @@ class Pipeline:
         text = phrase(Phrase.FOLLOW_UP, lang, name=self.bot.display_name, fallback_lang=self.bot.default_language)
         answer = Answer(text=text, responder="offline", fallback=True)
         try:
-            conversation = await asyncio.to_thread(
-                self._store.conversation, message.bot_id, message.channel, message.chat_id, message.chat_kind
+            conversation = self._store.conversation(
+                message.bot_id, message.channel, message.chat_id, message.chat_kind
             )
             return await self._finish(message, conversation, answer, lang, started)
         except Exception as exc:
@@ -191,7 +188,7 @@ class Pipeline:
             reasons=reasons,
             created_at=time.time(),
         )
-        await asyncio.to_thread(self._store.record_handoff, handoff)
+        self._store.record_handoff(handoff)
         self._metrics.inc("seabot_handoffs_total", bot=self.bot.bot_id)
         log.info("handoff to a person", extra={"bot": self.bot.bot_id, "reasons": list(reasons)})
         if self.bot.handoff_webhook and self._handoff_notifier is not None:
@@ -223,7 +220,7 @@ class Pipeline:
     async def _remember(self, message: InboundMessage, conversation: Conversation, text: str, lang: str | None) -> None:
         """Store the customer's message (once, however often it is redone)."""
         record = _record(message, conversation, Role.CUSTOMER, text, lang, created_at=message.received_at)
-        await asyncio.to_thread(self._store.append, record)
+        self._store.append(record)
 
     async def _finish(
         self, message: InboundMessage, conversation: Conversation, answer: Answer, lang: str, started: float
@@ -235,7 +232,7 @@ class Pipeline:
             tokens_out=answer.tokens_out, cost_usd=answer.cost_usd, latency_ms=latency * 1000.0,
             attempts=answer.attempts, fallback=answer.fallback, created_at=time.time(),
         )  # fmt: skip
-        await asyncio.to_thread(self._store.append, record)
+        self._store.append(record)
         self._metrics.observe(
             "seabot_answer_seconds", latency, bot=self.bot.bot_id, tier=answer.tier or answer.responder
         )

@@ -7,7 +7,6 @@ first message refused in a row gets one polite note; the rest are stored but not
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,4 +41,4 @@ class RateLimiter:
     async def take(self, bot_id: str, channel: str, user_id: str, per_minute: float) -> TokenTake:
         capacity = self._burst if self._burst is not None else max(1.0, min(per_minute, 10.0))
         key = f"{bot_id}\x1f{channel}\x1f{user_id}"
-        return await asyncio.to_thread(self._store.take_token, key, capacity, per_minute / 60.0, self._clock())
+        return self._store.take_token(key, capacity, per_minute / 60.0, self._clock())

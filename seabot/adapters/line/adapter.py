@@ -8,7 +8,6 @@ expired or the reply was refused, and every push is counted per bot and month.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -174,7 +173,7 @@ class LineAdapter:
         first = 0
         if fresh:
             try:
-                await self._reply(token, batches[0])
+                await self._reply(reply, token, batches[0])
                 first = 1
             except RejectedError as exc:
                 log.info(
@@ -193,14 +192,17 @@ class LineAdapter:
 
     async def _sent_by_bot(self, message_id: str) -> bool:
         key = sent_message_key(self.bot_id, message_id)
-        return await asyncio.to_thread(self._counters.get_setting, key) is not None
+        return self._counters.get_setting(key) is not None
 
-    async def _remember_sent(self, response: object) -> None:
-        """Remember the ids LINE gave our messages, so a customer quoting one is talking to us."""
+    async def _remember_sent(self, reply: Reply, response: object) -> None:
+        """Remember the ids LINE gave our messages in a group, so a customer there quoting one is
+        talking to us (in a one-to-one chat every message is, so nothing needs remembering)."""
+        if reply.chat_id == reply.user_id:
+            return
         for sent in getattr(response, "sent_messages", None) or ():
-            await asyncio.to_thread(self._counters.put_setting, sent_message_key(self.bot_id, sent.id), "1")
+            self._counters.put_setting(sent_message_key(self.bot_id, sent.id), "1")
 
-    async def _reply(self, token: str, texts: list[str]) -> None:
+    async def _reply(self, reply: Reply, token: str, texts: list[str]) -> None:
         request = ReplyMessageRequest(replyToken=token, messages=[TextMessage(text=t) for t in texts])
         response = await send_with_retries(
             lambda: self.api.reply_message(request),
@@ -210,7 +212,7 @@ class LineAdapter:
             metrics=self.metrics,
             policy=self.options.retry,
         )
-        await self._remember_sent(response)
+        await self._remember_sent(reply, response)
 
     async def _push(self, reply: Reply, number: int, texts: list[str]) -> None:
         request = PushMessageRequest(to=reply.chat_id, messages=[TextMessage(text=t) for t in texts])
@@ -219,7 +221,7 @@ class LineAdapter:
 
         async def push() -> None:
             try:
-                await self._remember_sent(await self.api.push_message(request, x_line_retry_key=retry_key))
+                await self._remember_sent(reply, await self.api.push_message(request, x_line_retry_key=retry_key))
             except ApiException as exc:
                 if exc.status != 409:  # 409: this retry key was accepted before, so LINE sent it
                     raise
@@ -233,7 +235,7 @@ class LineAdapter:
             policy=self.options.retry,
         )
         self.metrics.inc(LINE_PUSHES, bot=self.bot_id)
-        await asyncio.to_thread(self._counters.bump_counter, push_counter_name(self.bot_id))
+        self._counters.bump_counter(push_counter_name(self.bot_id))
 
     async def aclose(self) -> None:
         if self._on_close is not None:
