@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import urllib.request
 from collections.abc import Iterator
 
 import aiohttp
@@ -37,6 +38,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._keepalive_s = keepalive_s
         self._ssl: ssl.SSLContext | bool = httpx.create_ssl_context() if verify else False
         self._session: aiohttp.ClientSession | None = None
+        # HTTP(S)_PROXY / NO_PROXY, read once (aiohttp's trust_env re-reads them and ~/.netrc per request)
+        self._proxies = urllib.request.getproxies_environment()
+        self._proxy_by_host: dict[tuple[str, str], str | None] = {}
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -47,7 +51,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 connector=connector,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,
-                trust_env=True,
+                trust_env=False,
                 skip_auto_headers=("User-Agent", "Accept-Encoding"),
             )
         return self._session
@@ -63,6 +67,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=body or None,
                 allow_redirects=False,
                 timeout=_timeout(request),
+                proxy=self._proxy_for(request.url),
             ) as response:
                 content = await response.read()
                 return httpx.Response(
@@ -71,6 +76,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     content=content,
                     extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
                 )
+
+    def _proxy_for(self, url: httpx.URL) -> str | None:
+        key = (url.scheme, url.host)
+        if key not in self._proxy_by_host:
+            proxy = self._proxies.get(url.scheme)
+            bypass = proxy is not None and urllib.request.proxy_bypass_environment(url.host, self._proxies)
+            self._proxy_by_host[key] = None if bypass else proxy
+        return self._proxy_by_host[key]
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -165,3 +165,31 @@ async def test_closing_the_client_closes_the_aiohttp_session(server: str) -> Non
     assert session.closed
     with pytest.raises(RuntimeError):
         await client.get(f"{server}/echo")  # httpx refuses a closed client
+
+
+async def test_requests_go_through_the_proxy_named_in_the_environment(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:  # a forward proxy gets the absolute URL
+        seen.append(str(request.url))
+        return web.Response(text="via proxy")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("NO_PROXY", "bypassed.invalid")
+    try:
+        async with open_client(timeout=httpx.Timeout(5.0)) as client:
+            via = await client.get("http://shop.example/orders?id=7")
+            assert via.text == "via proxy" and seen == ["http://shop.example/orders?id=7"]
+            with pytest.raises(httpx.ConnectError):  # NO_PROXY: straight to a host that does not resolve
+                await client.get("http://bypassed.invalid/")
+    finally:
+        await runner.cleanup()
