@@ -8,6 +8,7 @@ per character, so they are counted by character, never by splitting on spaces.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,29 +28,18 @@ MESSAGE_OVERHEAD_TOKENS = 4  # role and separators per chat message
 # Tokens per character by script (conservative, from cl100k/o200k measurements):
 # CJK ideographs, kana and hangul ≈ 1 token per character; Thai, Lao, Khmer, Myanmar ≈ 1 per
 # 1.5 characters (combining vowels and tone marks share a token); everything else ≈ 1 per 4.
-_CJK = ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
-_SOUTHEAST = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF))
-
-
-def _in(ranges: tuple[tuple[int, int], ...], code: int) -> bool:
-    return any(lo <= code <= hi for lo, hi in ranges)
+# (U+3000, the ideographic space, counts as a space.)
+_CJK = re.compile("[\u2E80-\u2FFF\u3001-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF00-\uFFEF\U00020000-\U0003FFFF]")
+_SOUTHEAST = re.compile("[\u0E00-\u0EFF\u1000-\u109F\u1780-\u17FF]")
 
 
 def estimate_tokens(text: str) -> int:
     """A sensible upper-side estimate of the tokens ``text`` costs, for any of the bot's languages."""
-    cjk = southeast = other = 0
-    for ch in text:
-        code = ord(ch)
-        if ch.isspace():
-            other += 1
-        elif code < 0x0E00:
-            other += 1
-        elif _in(_CJK, code):
-            cjk += 1
-        elif _in(_SOUTHEAST, code):
-            southeast += 1
-        else:
-            other += 1
+    if text.isascii():
+        return math.ceil(len(text) / 4)
+    cjk = len(_CJK.findall(text))
+    southeast = len(_SOUTHEAST.findall(text))
+    other = len(text) - cjk - southeast
     return cjk + math.ceil(southeast / 1.5) + math.ceil(other / 4)
 
 
