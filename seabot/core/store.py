@@ -93,7 +93,6 @@ class Delivery:
 
     done: bool
     reply_in_response: Reply | None = None  # it went back in the webhook's own HTTP response
-    received_at: float = 0.0  # when the platform first delivered the message (epoch seconds)
 
 
 @dataclass(frozen=True, slots=True)

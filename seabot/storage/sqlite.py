@@ -240,15 +240,12 @@ class SqliteStore:
 
     def delivery(self, inbox_id: int) -> Delivery:
         row = self._run(
-            lambda c: c.execute(
-                "SELECT status, in_response, reply, received_at FROM inbox WHERE id = ?", (inbox_id,)
-            ).fetchone()
+            lambda c: c.execute("SELECT status, in_response, reply FROM inbox WHERE id = ?", (inbox_id,)).fetchone()
         )
         if row is None:
             return Delivery(done=False)
         done = row[0] == InboxStatus.DONE
-        in_response = load_reply(row[2]) if done and row[1] else None
-        return Delivery(done=done, reply_in_response=in_response, received_at=row[3] or 0.0)
+        return Delivery(done=done, reply_in_response=load_reply(row[2]) if done and row[1] else None)
 
     def mark_done(self, inbox_id: int, *, in_response: bool = False) -> None:
         self._run(

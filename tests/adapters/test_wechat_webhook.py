@@ -66,7 +66,7 @@ def test_url_verification_echoes_echostr(app: SeabotServer) -> None:
 
 
 def test_fast_answer_is_the_passive_reply(seabot: Callable[..., SeabotServer], platform: PlatformStandIn) -> None:
-    app = seabot(channels(platform), ChannelOptions(wechat=WechatOptions(passive_window_s=0.5)))
+    app = seabot(channels(platform), ChannelOptions(wechat=WechatOptions(duplicate_window_s=0.5)))
     response = app.post("/webhooks/shop/wechat", (WX / "msg_text.xml").read_bytes(), **query())
     assert response.status_code == 200
     root = fromstring(response.content)
@@ -74,10 +74,10 @@ def test_fast_answer_is_the_passive_reply(seabot: Callable[..., SeabotServer], p
     assert passive_text(response.content)  # the answer itself, not a placeholder
     app.settle()
     assert platform.calls(r"/cgi-bin/") == []
-    # A copy while the first request could still be answered is no retry of WeChat's: acknowledged.
+    # A copy right after our answer went out is a duplicate, not WeChat's retry: only acknowledged.
     twin = app.post("/webhooks/shop/wechat", (WX / "msg_text.xml").read_bytes(), **query())
     assert twin.status_code == 200 and twin.text == "success"
-    # WeChat redelivers only when our response was lost, after its wait: the retry gets the same answer.
+    # WeChat retries only when our response was lost, after its 5 s wait: that gets the same answer.
     time.sleep(0.6)
     again = app.post("/webhooks/shop/wechat", (WX / "msg_text.xml").read_bytes(), **query())
     assert passive_text(again.content) == passive_text(response.content)
@@ -155,7 +155,7 @@ def test_safe_mode_official_sample_decrypts_and_reply_is_encrypted(
     seabot: Callable[..., SeabotServer], platform: PlatformStandIn
 ) -> None:
     app = seabot(channels(platform, aes=True, token=SAMPLE["token"], app_id=SAMPLE["app_id"]),
-                 ChannelOptions(wechat=WechatOptions(retry=FAST, passive_window_s=0.5)))  # fmt: skip
+                 ChannelOptions(wechat=WechatOptions(retry=FAST, duplicate_window_s=0.5)))  # fmt: skip
     safe_only = (WX / "mp_aes_official_request_body_safe_only.xml").read_bytes()
     first = app.post("/webhooks/shop/wechat", safe_only, **SAMPLE["query"])
     assert first.status_code == 200 and fromstring(first.content).findtext("Encrypt")
