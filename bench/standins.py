@@ -125,9 +125,15 @@ def platform_app(notifier: _Notifier):  # type: ignore[no-untyped-def]
             result = True
         return web.json_response({"ok": True, "result": result})
 
+    used_reply_tokens: set[str] = set()
+
     async def line(request: web.Request) -> web.Response:
         counts["calls"] += 1
         p = await params(request)
+        if request.path.endswith("/reply"):
+            if p.get("replyToken") in used_reply_tokens:  # as LINE: a reply token works once
+                return web.json_response({"message": "Invalid reply token"}, status=400)
+            used_reply_tokens.add(str(p.get("replyToken")))
         texts = [m.get("text", "") for m in p.get("messages", []) if m.get("type") == "text"]
         chat = str(p.get("to") or p.get("replyToken") or "")
         for text in texts:

@@ -94,6 +94,7 @@ class PlatformStandIn:
     delays: dict[str, float] = field(default_factory=dict)  # path regex -> seconds before answering
     gates: dict[str, threading.Event] = field(default_factory=dict)  # path regex -> answer once set
     updates: list[dict[str, Any]] = field(default_factory=list)  # Telegram getUpdates queue
+    used_reply_tokens: set[str] = field(default_factory=set)  # LINE: a reply token works once
     bot_username: str = "SeabotTestBot"
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -161,6 +162,13 @@ class PlatformStandIn:
         match = re.match(r"^/bot[^/]+/(\w+)$", path)
         if match:
             return JSONResponse({"ok": True, "result": self._telegram(match.group(1), body, request)})
+        if path == "/v2/bot/message/reply":
+            token = json.loads(body).get("replyToken", "")
+            with self.lock:
+                used = token in self.used_reply_tokens
+                self.used_reply_tokens.add(token)
+            if used:
+                return self._failure(path, 400)  # LINE: "Invalid reply token"
         if path in ("/v2/bot/message/reply", "/v2/bot/message/push"):
             return JSONResponse({"sentMessages": [{"id": "1", "quoteToken": "q"}]})
         if path == "/cgi-bin/token":

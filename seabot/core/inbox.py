@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Protocol
 
 from seabot.core.messages import InboundMessage, Reply
@@ -148,6 +149,8 @@ class InboxWorker:
                     return
                 reply = await self._answer(answerer, item)
                 self._store.mark_answered(item.id, reply)
+            if reply is not None and item.status is InboxStatus.ANSWERED:
+                reply = replace(reply, resent=True)  # an earlier attempt got as far as delivering it
             in_response = reply is not None and await self._deliver(item.id, reply)
             self._store.mark_done(item.id, in_response=in_response)
         except asyncio.CancelledError:

@@ -74,3 +74,7 @@ class Reply:
     in_reply_to: str
     reply_handle: str | None = None
     received_at: float = 0.0
+    # An earlier attempt to deliver this very reply may have reached the platform (the process
+    # died, or the send failed, after the answer was stored): a sender that can tell whether it
+    # did (a one-time reply token already used) must not send it a second way.
+    resent: bool = False

@@ -6,13 +6,17 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from seabot.adapters.delivery import RetryPolicy
 from seabot.adapters.line import LineOptions, push_counter_name
 from seabot.bots.channels import ChannelOptions
+from seabot.core.messages import InboundMessage, Reply
+from seabot.storage import SqliteStore
 from tests.adapters.conftest import FIXTURES, LONG_ANSWER, PlatformStandIn, SeabotServer
 
 LINE = FIXTURES / "line"
@@ -41,6 +45,15 @@ def sign(body: bytes) -> str:
 def post_file(app: SeabotServer, name: str) -> int:
     body = (LINE / name).read_bytes()
     return app.post("/webhooks/shop/line", body, {"X-Line-Signature": EXPECTED[name]["x_line_signature"]}).status_code
+
+
+SAMPLE_REPLY_TOKEN = b"nHuyWiB7yP5Zw52FIkcQobQuGDXCTA"  # every line-bot-sdk sample event carries this one
+
+
+def post_file_with_own_token(app: SeabotServer, name: str) -> int:
+    """A sample event with a reply token of its own (LINE's tokens work once), signed again."""
+    body = (LINE / name).read_bytes().replace(SAMPLE_REPLY_TOKEN, f"token-{name}".encode())
+    return app.post("/webhooks/shop/line", body, {"X-Line-Signature": sign(body)}).status_code
 
 
 def post(app: SeabotServer, payload: dict[str, object]) -> int:
@@ -84,7 +97,7 @@ def test_kinds_follow_and_ignored_events(app: SeabotServer, platform: PlatformSt
     for name in ("event_follow.json", "event_message_sticker_user.json", "event_message_location_user.json",
                  "event_message_image_user_imageset.json", "event_unfollow.json", "event_leave_group.json",
                  "event_unknown_type.json", "event_message_edited.json", "event_member_joined_group.json"):  # fmt: skip
-        assert post_file(app, name) == 200, name
+        assert post_file_with_own_token(app, name) == 200, name
     app.settle()
     calls = platform.wait_for(r"/v2/bot/message/reply$", 4)
     texts = [c.json["messages"][0]["text"] for c in calls]
@@ -169,6 +182,42 @@ def test_refused_reply_token_falls_back_to_push(app: SeabotServer, platform: Pla
     push = platform.wait_for(r"/v2/bot/message/push$")[0]
     assert push.json["messages"][0]["text"] == "Shipping takes 2-3 days."
     assert len(platform.calls(r"/reply$")) == 1
+
+
+def _answered_not_done(tmp_path: Path, token: str) -> None:
+    """The inbox as a process leaves it when it dies after answering, around the LINE reply."""
+    store = SqliteStore(tmp_path / "seabot.db")
+    message = InboundMessage("shop", "line", "e-crash", "Ucustomer1", "Ucustomer1", "how long is shipping",
+                             reply_handle=json.dumps({"reply_token": token}))  # fmt: skip
+    store.enqueue(message)
+    [item] = store.claim(1, [])
+    reply = Reply("shop", "line", "Ucustomer1", "Ucustomer1", "Shipping takes 2-3 days.", "en", "e-crash",
+                  reply_handle=message.reply_handle, received_at=time.time())  # fmt: skip
+    store.mark_answered(item.id, reply)
+    store.close()
+
+
+def test_an_answer_whose_reply_went_out_before_a_crash_is_not_pushed_again(
+    tmp_path: Path, seabot: Callable[..., SeabotServer], platform: PlatformStandIn
+) -> None:
+    _answered_not_done(tmp_path, "token-crash")
+    platform.used_reply_tokens.add("token-crash")  # LINE took the reply; the process died before recording it
+    app = seabot(channels(platform), ChannelOptions(line=LineOptions(retry=FAST)))
+    refused = platform.wait_for(r"/reply$")[0]
+    assert refused.json["replyToken"] == "token-crash"
+    app.settle()
+    assert platform.calls(r"/push$") == []  # the customer has it once: no second copy, no paid push
+
+
+def test_an_answer_whose_reply_never_left_before_a_crash_is_replied_after_restart(
+    tmp_path: Path, seabot: Callable[..., SeabotServer], platform: PlatformStandIn
+) -> None:
+    _answered_not_done(tmp_path, "token-unused")
+    app = seabot(channels(platform), ChannelOptions(line=LineOptions(retry=FAST)))
+    [sent] = platform.wait_for(r"/reply$")
+    assert sent.json["messages"][0]["text"] == "Shipping takes 2-3 days."
+    app.settle()
+    assert platform.calls(r"/push$") == []
 
 
 def test_5xx_is_retried_then_reply_succeeds(app: SeabotServer, platform: PlatformStandIn) -> None:

@@ -89,6 +89,11 @@ def _classify(exc: BaseException) -> SendFailure | None:
     return None
 
 
+def _used_token(exc: RejectedError) -> bool:
+    """LINE's answer to a reply token that was already used (or has expired): 400 "Invalid reply token"."""
+    return exc.failure.status == 400 and "invalid reply token" in exc.failure.detail.lower()
+
+
 class LineAdapter:
     channel = CHANNEL
 
@@ -176,11 +181,17 @@ class LineAdapter:
                 await self._reply(reply, token, batches[0])
                 first = 1
             except RejectedError as exc:
-                log.info(
-                    "reply token refused (status %s); pushing instead",
-                    exc.failure.status,
-                    extra={"bot": self.bot_id, "channel": CHANNEL},
-                )
+                if reply.resent and _used_token(exc):
+                    # A reply token works once: an earlier attempt of ours used it, so the
+                    # customer has this answer; pushing it would say it twice (and cost a push).
+                    log.info("reply token used by an earlier attempt; not pushing", extra={"bot": self.bot_id})
+                    first = 1
+                else:
+                    log.info(
+                        "reply token refused (status %s); pushing instead",
+                        exc.failure.status,
+                        extra={"bot": self.bot_id, "channel": CHANNEL},
+                    )
         elif token:
             log.info("reply token expired; pushing instead", extra={"bot": self.bot_id, "channel": CHANNEL})
         for number, batch in enumerate(batches[first:], start=first):
