@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree.ElementTree import fromstring
 
 import httpx
 import uvicorn
@@ -191,6 +192,13 @@ class PlatformStandIn:
             with self.lock:
                 return [u for u in self.updates if u["update_id"] >= offset]
         return True  # sendChatAction, setWebhook, deleteWebhook
+
+
+def passive_text(body: bytes) -> str:
+    """The text of a WeChat passive reply (the XML a webhook answers with)."""
+    root = fromstring(body)
+    assert root.findtext("MsgType") == "text"
+    return root.findtext("Content") or ""
 
 
 def platform_app(standin: PlatformStandIn) -> Starlette:

@@ -23,7 +23,7 @@ from tests.bots.conftest import (
     wechat_webhook,
     write_config,
 )
-from tests.harness import WAIT_S, PlatformStandIn
+from tests.harness import WAIT_S, PlatformStandIn, passive_text
 
 Start = Callable[[Path], InProcessServer]
 
@@ -62,8 +62,12 @@ def test_a_redelivery_storm_on_every_channel_is_answered_once(
     wait_until(lambda: server.runtime.store.inbox_depth() == 0, "the inbox to drain")
     assert len(platform.calls(r"/sendMessage$")) == 1
     assert line_replies(platform) == ["E-STORM"] and platform.calls(r"/push$") == []
-    passive = [r for r in wechat if r.content.lstrip().startswith(b"<")]
-    assert len(passive) + len(platform.calls(r"/custom/send$")) == 1
+    # WeChat keeps only the connection it is waiting on: a copy is sent only when the earlier
+    # request got no response, so every copy that finds the answer stored gets it again, and
+    # the customer sees it once. Answered once = one answer, never a second way (the API).
+    passive = {passive_text(r.content) for r in wechat if r.content.lstrip().startswith(b"<")}
+    sent_by_api = platform.calls(r"/custom/send$")
+    assert (len(passive) == 1 and not sent_by_api) or (not passive and len(sent_by_api) == 1), (passive, sent_by_api)
     assert db_rows(server.db, "SELECT channel, COUNT(*) FROM inbox GROUP BY channel ORDER BY channel") == [
         ("line", 1), ("telegram", 1), ("wechat", 1)
     ]

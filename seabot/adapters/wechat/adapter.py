@@ -39,33 +39,6 @@ _SUCCESS = WebhookResponse(200, b"success")
 class WechatOptions:
     retry: RetryPolicy = RetryPolicy()
     passive_window_s: float = 4.0  # WeChat gives up at 5 s
-    # A copy of a message answered passively less than this ago is a duplicate of a request we
-    # answered, not WeChat's retry of a lost response: that comes only after WeChat's 5 s wait,
-    # so at least 5 - passive_window_s after our answer.
-    duplicate_window_s: float = 1.0
-
-
-class RecentIds:
-    """Ids noted within the last ``ttl_s`` seconds (monotonic clock); forgets older ones."""
-
-    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl_s = ttl_s
-        self._clock = clock
-        self._noted: dict[int, float] = {}  # insertion order = time order
-
-    def note(self, item: int) -> None:
-        now = self._clock()
-        self._noted.pop(item, None)
-        self._noted[item] = now
-        while self._noted:
-            oldest = next(iter(self._noted))
-            if now - self._noted[oldest] < self._ttl_s:
-                break
-            del self._noted[oldest]
-
-    def __contains__(self, item: object) -> bool:
-        when = self._noted.get(item)  # type: ignore[call-overload]
-        return when is not None and self._clock() - when < self._ttl_s
 
 
 class WechatAdapter:
@@ -87,10 +60,6 @@ class WechatAdapter:
         self._on_close = on_close
         self.api = WechatApi(client, config.api_base, config.app_id, config.app_secret)
         self._crypto = Decryptor(config.token, config.encoding_aes_key, config.app_id) if config.encoding_aes_key else None
-        self._passive_replies = RecentIds(ttl_s=options.duplicate_window_s)
-
-    def _answered_just_now(self, inbox_id: int) -> bool:
-        return inbox_id in self._passive_replies
 
     # -- inbound ---------------------------------------------------------------------------------
 
@@ -120,26 +89,22 @@ class WechatAdapter:
         enqueued = await intake.accept(parsed.message)
         reply = None
         if enqueued.duplicate:
-            # WeChat redelivers when our response did not reach it: if that response carried the
-            # answer (a passive reply), say it again. Only acknowledge a message answered through
-            # the customer-service API, and a copy of one this process has just answered
-            # passively (a duplicate of a request it answered, not a retry of a lost response).
-            # If the answer is not ready yet, wait as on a first try.
+            # WeChat redelivers when it got no response in time: if our response carried the
+            # answer (a passive reply) and was lost, say it again. If the answer went out through
+            # the customer-service API, only acknowledge; if it is not ready, wait as on a first try.
             log.info("redelivered message answered once", extra={"bot": self.bot_id})
             delivery = await intake.delivery(enqueued.inbox_id)
-            if delivery.done and (delivery.reply_in_response is None or self._answered_just_now(enqueued.inbox_id)):
+            if delivery.done and delivery.reply_in_response is None:
                 return _SUCCESS
             reply = delivery.reply_in_response
         remaining = self.options.passive_window_s - (time.monotonic() - started)
         if reply is None and remaining > 0:
-            self._passive_replies.note(enqueued.inbox_id)  # copies from now on duplicate this request
             reply = await intake.wait_for_reply(enqueued.inbox_id, remaining)
         if reply is None:
             return _SUCCESS  # the worker sends the answer as a customer-service message
         parts = split_text(reply.text, MESSAGE_LIMIT_BYTES, Measure.UTF8)
         if not parts:
             return _SUCCESS
-        self._passive_replies.note(enqueued.inbox_id)  # the answer goes out now: copies are duplicates
         xml_reply = create_reply(parts[0], parsed.source, render=True)
         if aes and self._crypto is not None:
             xml_reply = self._crypto.encrypt(xml_reply, query.get("nonce", ""), query.get("timestamp", ""))
