@@ -10,6 +10,8 @@ Processes (so that no two share an interpreter lock or an event loop):
   platform   the Telegram/LINE/WeChat API stand-in, which stamps each reply on arrival with
              ``time.monotonic()`` (one clock for every process of the machine) and streams it here;
   bare       a Starlette endpoint under uvicorn that only parses JSON and answers 200;
+  relay      the least a LINE bot must do, served the same way: parse, one LLM call, one LINE
+             reply, answer 200 (no signature, storage, inbox, language, routing or retries);
   this one   the load generator (aiohttp client).
 
 Each customer conversation sends a message, waits for its reply, and sends the next. For every
@@ -28,7 +30,8 @@ bot) by sleeping; with them, a single bot tops out at 30 replies/s whatever the 
 the bench lifts them (``--keep-telegram-rates`` to keep them).
 
 Targets (2 cores): at 200 concurrent conversations, added latency p50 ≤ 5 ms and p99 ≤ 30 ms;
-throughput ≥ 40 % of the bare endpoint's at the same concurrency.
+throughput ≥ 40 % of the bare endpoint's at the same concurrency. The relay's throughput is
+printed next to it: what the same two outbound calls cost without anything seabot adds.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ class Harness:
     notices: list[dict[str, Any]] | None = None  # when a list: every delivery is kept here
     config: Path | None = None
     port: int = 0
+    llm_url: str = ""
+    platform_url: str = ""
 
     async def start(self) -> None:
         sink = await asyncio.start_server(self._notified, "127.0.0.1", 0)
@@ -77,8 +82,8 @@ class Harness:
         llm = Proc(["llm", "--port", "0", "--fail", str(self.llm_fail)])
         platform = Proc(["platform", "--port", "0", "--notify", f"127.0.0.1:{notify_port}"])
         self.procs += [llm, platform]
-        self.config = write_config(self.folder, llm_url=f"http://127.0.0.1:{llm.port}",
-                                   platform_url=f"http://127.0.0.1:{platform.port}")  # fmt: skip
+        self.llm_url, self.platform_url = f"http://127.0.0.1:{llm.port}", f"http://127.0.0.1:{platform.port}"
+        self.config = write_config(self.folder, llm_url=self.llm_url, platform_url=self.platform_url)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         await self.start_server()
@@ -127,6 +132,7 @@ async def run_cell(
     *,
     rate: float | None = None,
     bare: bool = False,
+    label: str | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """``conversations`` customers, each sending its next message once its reply arrived."""
@@ -174,7 +180,7 @@ async def run_cell(
             counts["lost"] += 1
             h.waiting.pop(ref, None)
             return
-        start = sent if channel == "wechat" else accepted
+        start = sent if channel == "wechat" or label == "relay" else accepted  # reply before the ack
         latencies.append(max(0.0, arrived - start))
         acks.append(accepted - sent)
 
@@ -212,7 +218,7 @@ async def run_cell(
     elapsed = time.monotonic() - started
     ms = [x * 1000 for x in latencies]
     return {
-        "channel": "bare" if bare else channel,
+        "channel": label or ("bare" if bare else channel),
         "conversations": conversations,
         "mode": f"paced {rate:.0f}/s" if rate else "closed",
         "messages": len(latencies),
@@ -244,7 +250,7 @@ HEADER = (f"{'channel':>8} {'conv':>5} {'mode':>14} {'msgs':>6} {'msg/s':>8} {'p
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     import aiohttp
 
-    results: dict[str, Any] = {"cells": [], "bare": []}
+    results: dict[str, Any] = {"cells": [], "bare": [], "relay": []}
     with tempfile.TemporaryDirectory() as tmp:
         h = Harness(Path(tmp), keep_telegram_rates=args.keep_telegram_rates)
         await h.start()
@@ -253,6 +259,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             Proc, ["bare", "--port", str(bare_port)], port=bare_port, ready_url="http://127.0.0.1:{port}/healthz"
         )
         h.procs.append(bare)
+        relay_port = free_port()
+        relay = await asyncio.to_thread(
+            Proc, ["relay", "--port", str(relay_port), "--llm", h.llm_url, "--platform", h.platform_url],
+            port=relay_port, ready_url="http://127.0.0.1:{port}/healthz",
+        )  # fmt: skip
+        h.procs.append(relay)
         # idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them under us
         connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0)
         timeout = aiohttp.ClientTimeout(total=30)
@@ -264,6 +276,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     row = await run_cell(h, session, f"http://127.0.0.1:{bare_port}", "line", conversations,
                                          args.messages * 3, args.cap_s, bare=True, seed=next(seed))  # fmt: skip
                     results["bare"].append(row)
+                    print(_row(row), flush=True)
+                for conversations in CONCURRENCY:  # the relay replies before its ack: latency = round trip
+                    row = await run_cell(h, session, f"http://127.0.0.1:{relay_port}", "line", conversations,
+                                         args.messages, args.cap_s, label="relay", seed=next(seed))  # fmt: skip
+                    results["relay"].append(row)
                     print(_row(row), flush=True)
                 for channel in args.channels.split(","):
                     # warm-up: connections, the language model, SQLite pages
@@ -290,6 +307,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
     bare = {r["conversations"]: r for r in results["bare"]}
+    relay = {r["conversations"]: r for r in results["relay"]}
     out = []
     for channel in CHANNELS:
         cells = [r for r in results["cells"] if r["channel"] == channel and r["conversations"] == 200]
@@ -303,6 +321,7 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
             "p50_ms": paced["p50_ms"], "p50_met": paced["p50_ms"] <= TARGET_P50_MS,
             "p99_ms": paced["p99_ms"], "p99_met": paced["p99_ms"] <= TARGET_P99_MS,
             "throughput_ratio": ratio, "ratio_met": ratio >= TARGET_RATIO,
+            "vs_relay": closed["msgs_per_s"] / relay[200]["msgs_per_s"] if relay.get(200) else float("nan"),
         })  # fmt: skip
     return out
 
@@ -324,11 +343,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                           "at_conversations": 200, "latency_judged_at": f"paced at {PACED_LOAD:.0%} of capacity"}  # fmt: skip
     print("\ntargets at 200 concurrent conversations (latency: paced run at 50% of capacity;"
           " throughput: closed loop vs bare endpoint)")  # fmt: skip
-    print(f"{'channel':>8} {'p50 ms':>8} {'≤5':>5} {'p99 ms':>8} {'≤30':>5} {'vs bare':>8} {'≥40%':>5}")
+    print(f"{'channel':>8} {'p50 ms':>8} {'≤5':>5} {'p99 ms':>8} {'≤30':>5} {'vs bare':>8} {'≥40%':>5} {'vs relay':>9}")
     for v in results["verdicts"]:
         yes = {True: "yes", False: "NO"}
         print(f"{v['channel']:>8} {v['p50_ms']:>8.1f} {yes[v['p50_met']]:>5} {v['p99_ms']:>8.1f}"
-              f" {yes[v['p99_met']]:>5} {v['throughput_ratio']:>8.1%} {yes[v['ratio_met']]:>5}")  # fmt: skip
+              f" {yes[v['p99_met']]:>5} {v['throughput_ratio']:>8.1%} {yes[v['ratio_met']]:>5}"
+              f" {v['vs_relay']:>9.1%}")  # fmt: skip
     if results["late_or_unmatched_replies"]:
         print(f"replies that arrived after their sender gave up: {results['late_or_unmatched_replies']}")
     return results

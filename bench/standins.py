@@ -6,6 +6,7 @@ the stand-ins never share one interpreter lock or one event loop:
     python -m bench.standins llm      --port 0 [--fail 0.33] [--seed 1]
     python -m bench.standins platform --port 0 --notify 127.0.0.1:PORT
     python -m bench.standins bare     --port 0
+    python -m bench.standins relay    --port 0 --llm URL --platform URL
     python -m bench.standins serve    --config PATH --port PORT [--lift-telegram-rates]
 
 ``llm``      an OpenAI-compatible ``/v1/chat/completions`` that answers at once, echoing the
@@ -16,6 +17,9 @@ the stand-ins never share one interpreter lock or one event loop:
              which is one clock for all processes of the machine), as one JSON line to ``--notify``.
 ``bare``     a Starlette endpoint served by uvicorn exactly as ``seabot serve`` serves its app,
              that only parses the JSON body and answers 200: the ceiling for the throughput ratio.
+``relay``    the least a LINE bot must do, served the same way: parse the webhook, one LLM call,
+             one LINE reply (aiohttp, one pooled session), answer 200; no signature, storage,
+             language, routing, retries or inbox. A second, informative ceiling for throughput.
 ``serve``    ``seabot serve`` (same Runtime, adapters, app and uvicorn settings), with the option to
              lift the adapter's Telegram send-rate limiter (1 message/s per chat, 30/s per bot), which
              would otherwise measure Telegram's documented limits instead of the server.
@@ -180,7 +184,7 @@ async def _run_aiohttp(app: Any, port: int, before: Callable[[], Any] | None = N
     await asyncio.Event().wait()
 
 
-# -- the bare endpoint -----------------------------------------------------------------------------
+# -- the bare endpoint and the bare relay ----------------------------------------------------------
 
 
 def bare_app():  # type: ignore[no-untyped-def]
@@ -198,6 +202,42 @@ def bare_app():  # type: ignore[no-untyped-def]
 
     return Starlette(routes=[Route("/webhooks/{bot_id}/{channel}", hook, methods=["POST"]),
                              Route("/healthz", healthz, methods=["GET"])])  # fmt: skip
+
+
+def relay_app(llm_url: str, platform_url: str):  # type: ignore[no-untyped-def]
+    import contextlib
+
+    import aiohttp
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    pool: dict[str, aiohttp.ClientSession] = {}
+    auth = {"Authorization": "Bearer bench"}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette):  # type: ignore[no-untyped-def]
+        async with aiohttp.ClientSession() as session:
+            pool["session"] = session
+            yield
+
+    async def hook(request: Request) -> Response:
+        event = (await request.json())["events"][0]
+        session = pool["session"]
+        question = {"model": "fast", "messages": [{"role": "user", "content": event["message"]["text"]}]}
+        async with session.post(f"{llm_url}/v1/chat/completions", json=question, headers=auth) as answer:
+            text = (await answer.json())["choices"][0]["message"]["content"]
+        reply = {"replyToken": event["replyToken"], "messages": [{"type": "text", "text": text}]}
+        async with session.post(f"{platform_url}/v2/bot/message/reply", json=reply, headers=auth) as sent:
+            await sent.read()
+        return Response(b"", status_code=200)
+
+    async def healthz(_: Request) -> Response:
+        return Response(b"ok")
+
+    return Starlette(routes=[Route("/webhooks/{bot_id}/{channel}", hook, methods=["POST"]),
+                             Route("/healthz", healthz, methods=["GET"])], lifespan=lifespan)  # fmt: skip
 
 
 def _serve_uvicorn(app: Any, port: int, on_exit: Callable[[], Any] | None = None) -> None:
@@ -419,6 +459,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--notify")
     p = sub.add_parser("bare")
     p.add_argument("--port", type=int, required=True)
+    p = sub.add_parser("relay")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--llm", required=True)
+    p.add_argument("--platform", required=True)
     p = sub.add_parser("serve")
     p.add_argument("--config", required=True)
     p.add_argument("--port", type=int, required=True)
@@ -431,6 +475,8 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_run_aiohttp(platform_app(notifier), args.port, notifier.connect))
     elif args.what == "bare":
         _serve_uvicorn(bare_app(), args.port)
+    elif args.what == "relay":
+        _serve_uvicorn(relay_app(args.llm, args.platform), args.port)
     else:
         serve_seabot(args.config, args.port, args.lift_telegram_rates)
 
