@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from seabot.core.function_words import content_only
 from seabot.core.textnorm import features, normalize
 
 __all__ = ["FaqEntry", "FaqMatch", "FaqIndex"]
@@ -36,7 +37,9 @@ class FaqIndex:
     """TF-IDF cosine search over every sample question in every language.
 
     Character n-grams make it robust to missing spaces (Thai, Chinese), missing
-    diacritics (Vietnamese typed without accents) and small misspellings.
+    diacritics (Vietnamese typed without accents) and small misspellings. Question words
+    and particles are left out on both sides (``function_words``): a match must share a topic
+    word, not just "what is your".
     """
 
     def __init__(self, entries: Iterable[FaqEntry], *, threshold: float = 0.42, foreign_discount: float = 0.75) -> None:
@@ -48,7 +51,7 @@ class FaqIndex:
         for entry in self.entries:
             for lang, questions in entry.questions.items():
                 for question in questions:
-                    bag = features(normalize(question))
+                    bag = _bag(question)
                     if bag:
                         self._questions.append((entry, lang, question))
                         bags.append(bag)
@@ -75,7 +78,7 @@ class FaqIndex:
         Questions written in ``lang`` (the customer's language) count in full; questions
         in other languages are discounted, so a chance n-gram in a foreign sample question
         does not beat silence."""
-        query = self._weights(features(normalize(text)))
+        query = self._weights(_bag(text))
         scores: dict[int, float] = defaultdict(float)
         for feature, weight in query.items():
             for position, question_weight in self._postings.get(feature, ()):
@@ -91,3 +94,8 @@ class FaqIndex:
             return None
         entry, lang, question = self._questions[position]
         return FaqMatch(entry=entry, score=score, question=question, question_lang=lang)
+
+
+def _bag(text: str) -> dict[str, int]:
+    """Features of ``text``'s content words (of the whole text when it has nothing else)."""
+    return features(normalize(content_only(text)) or normalize(text))

@@ -35,6 +35,24 @@ QUESTIONS = [
     ("magkano shipping", "tl", "shipping_cost"),
     ("pwede po ba COD", "tl", "payment_methods"),
     ("ilang araw bago dumating", "tl", "shipping_time"),
+    # the topic word is all they share with a sample question
+    ("what's your whatsapp?", "en", "contact"),
+    ("email address?", "en", "contact"),
+    ("เบอร์โทรร้านอะไรคะ", "th", "contact"),
+]
+
+# Off-topic questions that share only question words ("what is your", "อะไร", "什么") with a
+# sample question: the bot must not answer them from the FAQ.
+SMALL_TALK = [
+    ("what is your name", "en"),
+    ("how old are you", "en"),
+    ("what's your favourite colour", "en"),
+    ("are you a robot", "en"),
+    ("คุณชื่ออะไร", "th"),
+    ("นายกชื่ออะไร", "th"),
+    ("你叫什么名字", "zh"),
+    ("siapa nama kamu", "id"),
+    ("bạn tên gì", "vi"),
 ]
 
 
@@ -63,6 +81,15 @@ def test_unknown_question_gets_a_polite_follow_up_in_that_language(
     answer = responder.answer(ResponderRequest(bot=profile, text="qzxv wpkj 42", lang=lang, tier="fast"))
     assert answer.text == phrase(Phrase.FOLLOW_UP, lang, name=profile.display_name)
     assert profile.display_name in answer.text
+
+
+@pytest.mark.parametrize(("text", "lang"), SMALL_TALK)
+def test_question_words_alone_do_not_pick_an_faq_answer(
+    demo: tuple[BotProfile, OfflineResponder], text: str, lang: str
+) -> None:
+    profile, responder = demo
+    answer = responder.answer(ResponderRequest(bot=profile, text=text, lang=lang, tier="fast"))
+    assert answer.text == phrase(Phrase.FOLLOW_UP, lang, name=profile.display_name)
 
 
 def test_every_seed_question_finds_its_own_topic(demo: tuple[BotProfile, OfflineResponder]) -> None:
