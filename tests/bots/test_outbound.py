@@ -93,7 +93,7 @@ async def test_sends_method_headers_query_and_json_body(server: str) -> None:
     assert seen["headers"]["content-type"] == "application/json"
 
 
-async def test_the_pool_is_reused_across_many_requests(server: str) -> None:
+async def test_forty_concurrent_requests_share_a_pool_of_four(server: str) -> None:
     async with open_client(timeout=httpx.Timeout(5.0), max_connections=4) as client:
         responses = await asyncio.gather(*(client.get(f"{server}/echo") for _ in range(40)))
     assert [r.status_code for r in responses] == [200] * 40
