@@ -220,6 +220,19 @@ def test_an_answer_whose_reply_never_left_before_a_crash_is_replied_after_restar
     assert platform.calls(r"/push$") == []
 
 
+def test_a_refused_token_and_a_failed_push_are_pushed_again_on_the_retry(
+    seabot: Callable[..., SeabotServer], platform: PlatformStandIn
+) -> None:
+    app = seabot(channels(platform), ChannelOptions(line=LineOptions(retry=FAST)))
+    platform.used_reply_tokens.add("token-e-lost")  # LINE refuses the token (expired on its side)
+    platform.fail(r"/push$", 500, 500, 500)  # and the push fallback fails on the whole first attempt
+    assert post(app, text_event("e-lost", "how long is shipping")) == 200
+    pushed = platform.wait_for(r"/push$", 4)  # three failures, then the retry's push
+    assert pushed[-1].json["messages"][0]["text"] == "Shipping takes 2-3 days."
+    app.settle()
+    assert len(platform.calls(r"/reply$")) == 2  # tried on each attempt, refused each time: nothing lost
+
+
 def test_5xx_is_retried_then_reply_succeeds(app: SeabotServer, platform: PlatformStandIn) -> None:
     platform.fail(r"/reply$", 500, 429)
     assert post(app, text_event("e-flaky", "how long is shipping")) == 200

@@ -55,7 +55,8 @@ _PUSH_KEY_NAMESPACE = uuid.UUID("5b0b1a2e-3f4d-4c5b-9a6e-7d8c9b0a1f2e")
 
 
 class Counters(Protocol):
-    """The durable memory the LINE adapter needs: push counts, and which messages it sent."""
+    """The durable memory the LINE adapter needs: push counts, which messages it sent, and
+    which answers' reply tokens LINE refused."""
 
     def bump_counter(self, name: str, amount: float = 1.0) -> float: ...
     def get_setting(self, key: str) -> str | None: ...
@@ -64,6 +65,10 @@ class Counters(Protocol):
 
 def sent_message_key(bot_id: str, message_id: str) -> str:
     return f"line_sent:{bot_id}:{message_id}"
+
+
+def refused_token_key(bot_id: str, inbound_id: str) -> str:
+    return f"line_token_refused:{bot_id}:{inbound_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,12 +186,16 @@ class LineAdapter:
                 await self._reply(reply, token, batches[0])
                 first = 1
             except RejectedError as exc:
-                if reply.resent and _used_token(exc):
-                    # A reply token works once: an earlier attempt of ours used it, so the
-                    # customer has this answer; pushing it would say it twice (and cost a push).
+                refused_key = refused_token_key(self.bot_id, reply.in_reply_to)
+                if reply.resent and _used_token(exc) and self._counters.get_setting(refused_key) is None:
+                    # A reply token works once, and LINE took it on an earlier attempt of ours
+                    # (no attempt saw it refused): the customer has this answer; pushing it
+                    # would say it twice (and cost a push).
                     log.info("reply token used by an earlier attempt; not pushing", extra={"bot": self.bot_id})
                     first = 1
                 else:
+                    # remembered, so that a retry after a failed push pushes again (idempotent)
+                    self._counters.put_setting(refused_key, "1")
                     log.info(
                         "reply token refused (status %s); pushing instead",
                         exc.failure.status,
