@@ -70,8 +70,9 @@ def build_adapters(
             adapter: ChannelAdapter
             if isinstance(config, TelegramConfig):
                 adapter = TelegramAdapter(
-                    bot_id, config, client, runtime.metrics, options.telegram, on_close=shared.release
-                )
+                    bot_id, config, client, runtime.metrics, options.telegram, on_close=shared.release,
+                    progress=runtime.store,
+                )  # fmt: skip
             elif isinstance(config, LineConfig):
                 adapter = LineAdapter(
                     bot_id, config, client, runtime.metrics, runtime.store, options.line, on_close=shared.release

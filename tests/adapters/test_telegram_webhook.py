@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
+import httpx
 import pytest
 
-from seabot.adapters.telegram import TelegramOptions
+from seabot.adapters.telegram import TelegramAdapter, TelegramOptions
+from seabot.adapters.telegram.adapter import parts_sent_key
 from seabot.bots.channels import ChannelOptions
+from seabot.core.messages import Reply
 from tests.llm_server import serve_fake_llm, stall
 from tests.adapters.conftest import FIXTURES, PlatformStandIn, SeabotServer
 
@@ -158,11 +162,39 @@ def test_long_answer_is_split_within_4096_on_sentence_boundaries(app: SeabotServ
     assert " ".join(parts) == app.runtime.store.history("shop", "5550001")[-1].text
 
 
+def test_a_long_answer_resumes_after_the_parts_already_sent(app: SeabotServer, platform: PlatformStandIn) -> None:
+    # as a process leaves it when it dies after the first of three parts went out
+    app.runtime.store.put_setting(parts_sent_key("shop", "5550001", "43"), "1")
+    assert post(app, private_update(43, "tell me everything about returns")) == 200
+    app.settle()
+    parts = [r.form_or_json["text"] for r in platform.calls(r"/sendMessage$")]
+    full = app.runtime.store.history("shop", "5550001")[-1].text
+    assert len(parts) == 2 and not full.startswith(parts[0]) and full.endswith(parts[-1])
+    assert app.runtime.store.get_setting(parts_sent_key("shop", "5550001", "43")) == "3"
+
+
+def test_a_delivered_long_answer_is_not_sent_again_by_a_retry(app: SeabotServer, platform: PlatformStandIn) -> None:
+    assert post(app, private_update(44, "tell me everything about returns")) == 200
+    app.settle()
+    assert len(platform.calls(r"/sendMessage$")) == 3
+    # the worker retries an answered item whose done mark was lost (a crash right after the send)
+    reply = Reply("shop", "telegram", "5550001", "5550001", app.runtime.store.history("shop", "5550001")[-1].text,
+                  "en", "44")  # fmt: skip
+
+    async def deliver_again() -> None:
+        async with httpx.AsyncClient() as client:
+            config = app.config.bots["shop"].channels["telegram"]
+            adapter = TelegramAdapter("shop", config, client, app.runtime.metrics, progress=app.runtime.store)
+            await adapter.deliver(reply)
+
+    asyncio.run(deliver_again())
+    assert len(platform.calls(r"/sendMessage$")) == 3
+
+
 def test_platform_failures_are_retried_and_counted(
     seabot: Callable[..., SeabotServer], platform: PlatformStandIn
 ) -> None:
     from seabot.adapters.delivery import RetryPolicy
-    from seabot.adapters.telegram import TelegramOptions
 
     fast = ChannelOptions(telegram=TelegramOptions(retry=RetryPolicy(attempts=4, base_delay_s=0.01)))
     app = seabot(channels(platform), fast)
@@ -180,7 +212,6 @@ def test_send_that_keeps_failing_leaves_the_answer_in_history(
     seabot: Callable[..., SeabotServer], platform: PlatformStandIn
 ) -> None:
     from seabot.adapters.delivery import RetryPolicy
-    from seabot.adapters.telegram import TelegramOptions
 
     fast = ChannelOptions(telegram=TelegramOptions(retry=RetryPolicy(attempts=2, base_delay_s=0.01)))
     app = seabot(channels(platform), fast)

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 from telegram import Bot, ReplyParameters, Update
@@ -57,6 +58,17 @@ def _classify(exc: BaseException) -> SendFailure | None:
     return None
 
 
+class Progress(Protocol):
+    """Durable memory of how far a multi-part answer got (the store's settings)."""
+
+    def get_setting(self, key: str) -> str | None: ...
+    def put_setting(self, key: str, value: str) -> None: ...
+
+
+def parts_sent_key(bot_id: str, chat_id: str, inbound_id: str) -> str:
+    return f"telegram_parts_sent:{bot_id}:{chat_id}:{inbound_id}"
+
+
 class TelegramAdapter:
     channel = CHANNEL
 
@@ -68,8 +80,11 @@ class TelegramAdapter:
         metrics: Metrics,
         options: TelegramOptions = TelegramOptions(),
         on_close: Callable[[], Awaitable[None]] | None = None,
+        *,
+        progress: Progress | None = None,
     ) -> None:
         self._on_close = on_close
+        self._progress = progress
         self.bot_id = bot_id
         self.config = config
         self.metrics = metrics
@@ -80,7 +95,6 @@ class TelegramAdapter:
         self._me = BotIdentity(user_id=int(config.token.split(":", 1)[0]) if config.token.split(":", 1)[0].isdigit() else 0)
         self._me_known = False
         self._typing: dict[str, asyncio.Task[None]] = {}
-        self._sent_parts: dict[str, int] = {}  # a retried reply does not repeat the parts already sent
 
     # -- inbound ---------------------------------------------------------------------------------
 
@@ -181,7 +195,7 @@ class TelegramAdapter:
         parts = split_text(reply.text, MESSAGE_LIMIT, Measure.UTF16)
         handle = json.loads(reply.reply_handle) if reply.reply_handle else {}
         group = reply.chat_id.startswith("-")
-        done = self._sent_parts.get(reply.in_reply_to, 0)
+        done = self._parts_sent(reply, len(parts))
         try:
             for index in range(done, len(parts)):
                 reply_to = handle.get("message_id") if index == 0 and group else None
@@ -194,11 +208,22 @@ class TelegramAdapter:
                     metrics=self.metrics,
                     policy=self.options.retry,
                 )
-                self._sent_parts[reply.in_reply_to] = index + 1
+                self._note_parts_sent(reply, len(parts), index + 1)
         except RejectedError:
             # blocked by the user, chat gone …: retrying cannot help; the answer stays in the history
             log.error("answer not delivered; kept in history", extra={"bot": self.bot_id, "channel": CHANNEL})
-        self._sent_parts.pop(reply.in_reply_to, None)
+
+    def _parts_sent(self, reply: Reply, parts: int) -> int:
+        """Parts of a long answer an earlier attempt delivered (a retry, even after a crash,
+        does not repeat them). A one-part answer has nothing to resume."""
+        if parts < 2 or self._progress is None:
+            return 0
+        stored = self._progress.get_setting(parts_sent_key(self.bot_id, reply.chat_id, reply.in_reply_to))
+        return int(stored) if stored and stored.isdigit() else 0
+
+    def _note_parts_sent(self, reply: Reply, parts: int, sent: int) -> None:
+        if parts >= 2 and self._progress is not None:
+            self._progress.put_setting(parts_sent_key(self.bot_id, reply.chat_id, reply.in_reply_to), str(sent))
 
     async def _send(self, chat_id: str, text: str, reply_to: int | None) -> None:
         parameters = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
