@@ -188,20 +188,14 @@ async def _run_aiohttp(app: Any, port: int, before: Callable[[], Any] | None = N
 
 
 def bare_app():  # type: ignore[no-untyped-def]
-    from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.routing import Route
 
     async def hook(request: Request) -> Response:
         await request.json()
         return Response(b"", status_code=200)
 
-    async def healthz(_: Request) -> Response:
-        return Response(b"ok")
-
-    return Starlette(routes=[Route("/webhooks/{bot_id}/{channel}", hook, methods=["POST"]),
-                             Route("/healthz", healthz, methods=["GET"])])  # fmt: skip
+    return _webhook_app(hook)
 
 
 def relay_app(llm_url: str, platform_url: str):  # type: ignore[no-untyped-def]
@@ -211,7 +205,6 @@ def relay_app(llm_url: str, platform_url: str):  # type: ignore[no-untyped-def]
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.routing import Route
 
     pool: dict[str, aiohttp.ClientSession] = {}
     auth = {"Authorization": "Bearer bench"}
@@ -232,6 +225,16 @@ def relay_app(llm_url: str, platform_url: str):  # type: ignore[no-untyped-def]
         async with session.post(f"{platform_url}/v2/bot/message/reply", json=reply, headers=auth) as sent:
             await sent.read()
         return Response(b"", status_code=200)
+
+    return _webhook_app(hook, lifespan)
+
+
+def _webhook_app(hook: Any, lifespan: Any = None):  # type: ignore[no-untyped-def]
+    """``hook`` on seabot's webhook route, and a /healthz the harness waits for."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
 
     async def healthz(_: Request) -> Response:
         return Response(b"ok")

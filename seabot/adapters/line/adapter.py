@@ -182,25 +182,7 @@ class LineAdapter:
         fresh = token and (time.time() - (reply.received_at or 0.0)) < self.options.reply_token_ttl_s
         first = 0
         if fresh:
-            try:
-                await self._reply(reply, token, batches[0])
-                first = 1
-            except RejectedError as exc:
-                refused_key = refused_token_key(self.bot_id, reply.in_reply_to)
-                if reply.resent and _used_token(exc) and self._counters.get_setting(refused_key) is None:
-                    # A reply token works once, and LINE took it on an earlier attempt of ours
-                    # (no attempt saw it refused): the customer has this answer; pushing it
-                    # would say it twice (and cost a push).
-                    log.info("reply token used by an earlier attempt; not pushing", extra={"bot": self.bot_id})
-                    first = 1
-                else:
-                    # remembered, so that a retry after a failed push pushes again (idempotent)
-                    self._counters.put_setting(refused_key, "1")
-                    log.info(
-                        "reply token refused (status %s); pushing instead",
-                        exc.failure.status,
-                        extra={"bot": self.bot_id, "channel": CHANNEL},
-                    )
+            first = 1 if await self._reply_first(reply, token, batches[0]) else 0
         elif token:
             log.info("reply token expired; pushing instead", extra={"bot": self.bot_id, "channel": CHANNEL})
         for number, batch in enumerate(batches[first:], start=first):
@@ -209,6 +191,28 @@ class LineAdapter:
             except RejectedError:
                 log.error("push refused; answer kept in history", extra={"bot": self.bot_id, "channel": CHANNEL})
                 return
+
+    async def _reply_first(self, reply: Reply, token: str, batch: list[str]) -> bool:
+        """Send the first batch with the free reply token; True when the customer has it."""
+        try:
+            await self._reply(reply, token, batch)
+            return True
+        except RejectedError as exc:
+            refused_key = refused_token_key(self.bot_id, reply.in_reply_to)
+            if reply.resent and _used_token(exc) and self._counters.get_setting(refused_key) is None:
+                # A reply token works once, and LINE took it on an earlier attempt of ours (no
+                # attempt saw it refused): the customer has this answer; pushing it would say it
+                # twice (and cost a push).
+                log.info("reply token used by an earlier attempt; not pushing", extra={"bot": self.bot_id})
+                return True
+            # remembered, so that a retry after a failed push pushes again (idempotent)
+            self._counters.put_setting(refused_key, "1")
+            log.info(
+                "reply token refused (status %s); pushing instead",
+                exc.failure.status,
+                extra={"bot": self.bot_id, "channel": CHANNEL},
+            )
+            return False
 
     async def _sent_by_bot(self, message_id: str) -> bool:
         key = sent_message_key(self.bot_id, message_id)
