@@ -11,7 +11,6 @@ time. The ratio to bare aiohttp is the price of keeping httpx's API.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import multiprocessing
 import socket
 import time
