@@ -11,7 +11,6 @@ Targets: large/small time ratio ≤ 2 for both operations; RSS ≤ 250 MB.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import sqlite3
 import statistics
