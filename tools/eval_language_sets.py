@@ -1,10 +1,12 @@
 """Score the detector on our own hand-written check sets (never on test.jsonl).
 
-    .venv/bin/python tools/eval_language_sets.py [--errors ms]
+    .venv/bin/python tools/eval_language_sets.py [--errors ms [--show 3-6]] [--only confession] [--holdout]
 
 For each set in ``tests/core/data/langid_*.jsonl`` it prints accuracy per language on the
-full lines and on every 1- and 2-word window of the id/ms lines (a stand-in for the short
-pieces cut from longer sentences that real traffic and test.jsonl's ``#span`` items contain).
+full lines and, for the id/ms lines, on every contiguous window of 1–2 words and of 3–6 words
+(a stand-in for the pieces cut from longer sentences that real traffic and test.jsonl's
+``#span`` items contain). Lines marked ``"holdout": true`` are kept aside for a final check:
+they are skipped unless ``--holdout`` is given, and are then scored as a set of their own.
 """
 
 from __future__ import annotations
@@ -20,38 +22,67 @@ sys.path.insert(0, str(ROOT))
 
 from seabot.core.language import LanguageDetector  # noqa: E402
 
-SETS = ("langid_chat_cases.jsonl", "langid_chat_holdout.jsonl", "langid_informal_check.jsonl")
+SETS = (
+    "langid_chat_cases.jsonl",
+    "langid_chat_holdout.jsonl",
+    "langid_informal_check.jsonl",
+    "langid_confession_check.jsonl",
+)
+SIZES = {"1-2": (1, 2), "3-6": (3, 4, 5, 6)}
 
 
-def spans(text: str) -> list[str]:
+def windows(text: str, sizes: tuple[int, ...]) -> list[str]:
+    """Every run of ``n`` consecutive words, for each ``n`` in ``sizes``."""
     words = text.split()
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    return [" ".join(words[i : i + n]) for n in sizes for i in range(len(words) - n + 1)]
+
+
+def load(name: str, holdout: bool) -> list[dict]:
+    lines = (ROOT / "tests/core/data" / name).read_text("utf-8").splitlines()
+    rows = [json.loads(x) for x in lines if x.strip()]
+    return [r for r in rows if bool(r.get("holdout")) == holdout]
+
+
+def score(detector: LanguageDetector, label: str, rows: list[dict], errors: str, show: str) -> None:
+    hit: dict[str, Counter] = {k: Counter() for k in ("full", *SIZES)}
+    n: dict[str, Counter] = {k: Counter() for k in ("full", *SIZES)}
+    for row in rows:
+        lang = row["lang"]
+        pieces = {"full": [row["text"]]}
+        if lang in ("id", "ms"):
+            pieces.update({k: windows(row["text"], sizes) for k, sizes in SIZES.items()})
+        for kind, texts in pieces.items():
+            for text in texts:
+                guess = detector.detect(text).lang
+                n[kind][lang] += 1
+                hit[kind][lang] += guess == lang
+                if guess != lang and errors == lang and show == kind:
+                    print(f"  MISS {label[7:17]} {guess} <- {text}")
+    full = " ".join(f"{k} {100 * hit['full'][k] / n['full'][k]:.1f}" for k in sorted(n["full"]))
+    total = 100 * sum(hit["full"].values()) / sum(n["full"].values())
+    parts = [f"{label:<36} full {total:.1f} [{full}]"]
+    for kind in SIZES:
+        pct = " ".join(f"{k} {100 * hit[kind][k] / n[kind][k]:.1f}" for k in ("id", "ms") if n[kind][k])
+        parts.append(f"{kind} {pct}")
+    print(" | ".join(parts))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--errors", default="", help="print the misses of this label (id or ms)")
+    parser.add_argument("--show", default="full", choices=("full", *SIZES), help="which misses to print")
+    parser.add_argument("--only", default="", help="only the sets whose file name contains this")
+    parser.add_argument("--holdout", action="store_true", help="also score the hold-out lines")
     args = parser.parse_args()
     detector = LanguageDetector()
     for name in SETS:
-        rows = [json.loads(x) for x in (ROOT / "tests/core/data" / name).read_text("utf-8").splitlines() if x.strip()]
-        full_hit, full_n, span_hit, span_n = Counter(), Counter(), Counter(), Counter()
-        for row in rows:
-            lang = row["lang"]
-            full_n[lang] += 1
-            guess = detector.detect(row["text"]).lang
-            full_hit[lang] += guess == lang
-            if guess != lang and args.errors == lang:
-                print(f"  MISS {name[7:17]} {guess} <- {row['text']}")
-            if lang in ("id", "ms"):
-                for piece in spans(row["text"]):
-                    span_n[lang] += 1
-                    g = detector.detect(piece).lang
-                    span_hit[lang] += g == lang
-        full = " ".join(f"{k} {100 * full_hit[k] / full_n[k]:.1f}" for k in sorted(full_n))
-        total = 100 * sum(full_hit.values()) / sum(full_n.values())
-        sp = " ".join(f"{k} {100 * span_hit[k] / span_n[k]:.1f} (n={span_n[k]})" for k in ("id", "ms"))
-        print(f"{name:<30} full {total:.1f} [{full}] | spans {sp}")
+        if args.only not in name:
+            continue
+        score(detector, name, load(name, holdout=False), args.errors, args.show)
+        if args.holdout:
+            rows = load(name, holdout=True)
+            if rows:
+                score(detector, name + " [hold-out]", rows, args.errors, args.show)
 
 
 if __name__ == "__main__":

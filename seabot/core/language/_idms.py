@@ -9,6 +9,10 @@ Chat spellings are looked up in three forms: as written, without a clitic (``bol
 ``boleh``), and with stretched letters squeezed (``bangettt`` -> ``banget``, ``sihh`` ->
 ``sih``). Malaysian chat writes *tak* as a prefix ``x`` (``xtau``, ``xnak``, ``xpernah``): such
 a token counts for Malay when the rest of it is a Malay word (``malay_word`` tells).
+
+Words in the ``[shared]`` list (*aku*, *tp*) are used alike in informal writing of both
+languages; the caller drops the word model's id/ms lean for them. Malay's question particle
+*ke* is recognised from the punctuated text (``particles``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ _STRETCH = re.compile(r"([a-z])\1{2,}|([a-z])\2$")
 #: Weight of a Malaysian ``x``-negated word (``xsuka``) that is not itself in the lexicon.
 _X_NEGATION = 3.0
 _X_MIN_STEM = 3
+#: Malay's question particle *ke* ("penat ke?", "kahwin ke belum", "betul ke apa"): Indonesian
+#: *ke* is a preposition, so it is never followed by a pause or by a negation/question word.
+_KE_PARTICLE = re.compile(r"\bke(?=\s*[?,.!]|\s+(?:tak|tk|x|tidak|belum|blm|ape|apa)\b)")
+_KE_WEIGHT = 2.5
 
 
 def _strip_clitic(token: str) -> str:
@@ -53,6 +61,7 @@ class IdMsMarkers:
             id_weight = weights.get(word, (0.0, 0.0))[0]
             weights[word] = (id_weight, float(weight))
         self._weights = weights
+        self._shared = frozenset(table.get("shared", {}).get("words", ()))
 
     def _lookup(self, token: str) -> tuple[float, float] | None:
         weights = self._weights
@@ -64,6 +73,15 @@ class IdMsMarkers:
             if squeezed != token:
                 pair = weights.get(squeezed) or weights.get(_strip_clitic(squeezed))
         return pair
+
+    def shared(self, token: str) -> bool:
+        """Whether both languages use ``token`` alike, so the word model's id/ms lean is noise."""
+        return token in self._shared
+
+    @staticmethod
+    def particles(cleaned: str) -> float:
+        """Malay weight of the question particle *ke* in the cleaned (punctuated) text."""
+        return _KE_WEIGHT * len(_KE_PARTICLE.findall(cleaned)) if "ke" in cleaned else 0.0
 
     def weights(self, token: str, malay_word: Callable[[str], bool] | None = None) -> tuple[float, float]:
         """Return ``(indonesian, malay)`` marker weight of one token (``(0, 0)`` if none)."""

@@ -30,6 +30,9 @@ _NATIVE_MARGIN = 3.0
 _NATIVE_SHARE = 0.25
 #: Softmax temperature turning score gaps into a confidence.
 _TEMPERATURE = 2.0
+#: A marker at least this strong overrules the word model's id/ms lean when the two disagree
+#: (*sbb*, *bdk* are Malaysian chat spellings missing from wordfreq's small Malay list).
+_STRONG_MARKER = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ class LanguageDetector:
             context = current is not None or prior is not None
             if context or not any(t in LEANING_TOKENS for t in tokens):
                 return self._universal_only(prior, current)
-        return self._latin_decision(tokens, script, prior, current)
+        return self._latin_decision(cleaned, tokens, script, prior, current)
 
     @staticmethod
     def _nothing_to_go_on(current: str | None) -> Detection:
@@ -90,7 +93,7 @@ class LanguageDetector:
         return Detection("en", 0.5)
 
     def _latin_decision(
-        self, tokens: list[str], script: ScriptProfile, prior: str | None, current: str | None
+        self, cleaned: str, tokens: list[str], script: ScriptProfile, prior: str | None, current: str | None
     ) -> Detection:
         scores = [0.0] * len(LATIN_LANGS)
         native = [0] * len(LATIN_LANGS)
@@ -98,6 +101,8 @@ class LanguageDetector:
         for token in tokens:
             vec = list(self._latin.word_vector(token))
             id_marker, ms_marker = self._markers.weights(token, malay_word)
+            if self._neutral_id_ms(token, vec, id_marker - ms_marker):
+                vec[_ID] = vec[_MS] = max(vec[_ID], vec[_MS])
             vec[_ID] += id_marker
             vec[_MS] += ms_marker
             for i, v in enumerate(vec):
@@ -106,6 +111,7 @@ class LanguageDetector:
             if best != _EN and vec[best] - vec[_EN] >= _NATIVE_MARGIN:
                 native[best] += 1
         scores[_VI] += _VI_LETTER_BONUS * script.vi_words
+        scores[_MS] += self._markers.particles(cleaned)
         scores[_ID] += _INDONESIAN_BASE
         if prior in LATIN_LANGS:
             scores[LATIN_LANGS.index(prior)] += _LOCALE_PRIOR
@@ -119,6 +125,13 @@ class LanguageDetector:
         if short and current is not None and current not in LATIN_LANGS and confidence < 0.9:
             return Detection(current, 0.5)
         return Detection(LATIN_LANGS[best], confidence)
+
+    def _neutral_id_ms(self, token: str, vec: list[float], marker_gap: float) -> bool:
+        """Whether the word model's id/ms lean for ``token`` says nothing: the lexicon lists the
+        word as used alike in both (*aku*, *tp*), or a strong marker points the other way."""
+        if self._markers.shared(token):
+            return True
+        return abs(marker_gap) >= _STRONG_MARKER and marker_gap * (vec[_ID] - vec[_MS]) < 0
 
     @staticmethod
     def _code_mixed(scores: list[float], native: list[int], n_tokens: int) -> int:
