@@ -134,6 +134,7 @@ async def run_cell(
     bare: bool = False,
     label: str | None = None,
     seed: int = 0,
+    server: Proc | None = None,
 ) -> dict[str, Any]:
     """``conversations`` customers, each sending its next message once its reply arrived."""
     rng = random.Random(seed)
@@ -210,13 +211,18 @@ async def run_cell(
             tasks.append(asyncio.create_task(one(user)))
         await asyncio.gather(*tasks)
 
+    cpu_before = server.cpu_s() if server is not None else None
     started = time.monotonic()
     if rate:
         await paced()
     else:
         await asyncio.gather(*(conversation(i) for i in range(conversations)))
     elapsed = time.monotonic() - started
+    cpu_after = server.cpu_s() if server is not None else None
     ms = [x * 1000 for x in latencies]
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None and latencies:
+        cpu_ms = (cpu_after - cpu_before) * 1000 / len(latencies)
     return {
         "channel": label or ("bare" if bare else channel),
         "conversations": conversations,
@@ -228,6 +234,7 @@ async def run_cell(
         "p95_ms": percentile(ms, 95),
         "p99_ms": percentile(ms, 99),
         "ack_p50_ms": percentile([x * 1000 for x in acks], 50) if acks else None,
+        "server_cpu_ms_per_msg": cpu_ms,
         **counts,
         "error_kinds": dict(error_kinds),
         "capped": todo[0] > 0,
@@ -236,15 +243,16 @@ async def run_cell(
 
 def _row(r: dict[str, Any]) -> str:
     ack = f"{r['ack_p50_ms']:.1f}" if r.get("ack_p50_ms") is not None else "-"
+    cpu = f"{r['server_cpu_ms_per_msg']:.2f}" if r.get("server_cpu_ms_per_msg") is not None else "-"
     extra = "".join(f" {k}={r[k]}" for k in ("errors", "lost", "via_api") if r.get(k))
     extra += f" {r['error_kinds']}" if r.get("error_kinds") else ""
     extra += " CAPPED" if r.get("capped") else ""
     return (f"{r['channel']:>8} {r['conversations']:>5} {r['mode']:>14} {r['messages']:>6} {r['msgs_per_s']:>8.0f}"
-            f" {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {ack:>8}{extra}")  # fmt: skip
+            f" {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {ack:>8} {cpu:>8}{extra}")  # fmt: skip
 
 
 HEADER = (f"{'channel':>8} {'conv':>5} {'mode':>14} {'msgs':>6} {'msg/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
-          f" {'p99 ms':>8} {'ack p50':>8}")  # fmt: skip
+          f" {'p99 ms':>8} {'ack p50':>8} {'cpu ms':>8}")  # fmt: skip
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -274,12 +282,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 seed = itertools.count(1)
                 for conversations in CONCURRENCY:
                     row = await run_cell(h, session, f"http://127.0.0.1:{bare_port}", "line", conversations,
-                                         args.messages * 3, args.cap_s, bare=True, seed=next(seed))  # fmt: skip
+                                         args.messages * 3, args.cap_s, bare=True, seed=next(seed), server=bare)  # fmt: skip
                     results["bare"].append(row)
                     print(_row(row), flush=True)
                 for conversations in CONCURRENCY:  # the relay replies before its ack: latency = round trip
                     row = await run_cell(h, session, f"http://127.0.0.1:{relay_port}", "line", conversations,
-                                         args.messages, args.cap_s, label="relay", seed=next(seed))  # fmt: skip
+                                         args.messages, args.cap_s, label="relay", seed=next(seed), server=relay)  # fmt: skip
                     results["relay"].append(row)
                     print(_row(row), flush=True)
                 for channel in args.channels.split(","):
@@ -288,14 +296,14 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     for conversations in CONCURRENCY:
                         count = max(100, args.messages // 3) if conversations == 1 else args.messages
                         row = await run_cell(h, session, h.url, channel, conversations, count, args.cap_s,
-                                             seed=next(seed))  # fmt: skip
+                                             seed=next(seed), server=h.server)  # fmt: skip
                         results["cells"].append(row)
                         print(_row(row), flush=True)
                         if conversations > 1:
                             rate = max(1.0, row["msgs_per_s"] * PACED_LOAD)
                             paced = await run_cell(h, session, h.url, channel, conversations,
                                                    min(args.messages, int(rate * args.paced_s)), args.cap_s,
-                                                   rate=rate, seed=next(seed))  # fmt: skip
+                                                   rate=rate, seed=next(seed), server=h.server)  # fmt: skip
                             results["cells"].append(paced)
                             print(_row(paced), flush=True)
         finally:

@@ -280,6 +280,14 @@ def free_port() -> int:
 class Proc:
     """A child process of this module; ``port`` is where it listens."""
 
+    def cpu_s(self) -> float | None:
+        """CPU seconds (user + system) the process has used so far; None where /proc is missing."""
+        try:
+            fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def __init__(self, args: list[str], *, port: int | None = None, log: Path | None = None,
                  ready_url: str | None = None, timeout: float = 30.0) -> None:  # fmt: skip
         self.args = args
