@@ -84,7 +84,7 @@ class Runtime:
     @classmethod
     def open(cls, config: AppConfig) -> Runtime:
         """Open the database and build each bot's pipeline (raises StorageError)."""
-        store = SqliteStore(config.storage.path)
+        store = SqliteStore(config.storage.path, checkpoint_in_background=True)
         metrics = Metrics()
         _describe(metrics)
         metrics.gauge_function("seabot_inbox_depth", store.inbox_depth)

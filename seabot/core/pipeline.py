@@ -95,9 +95,8 @@ class Pipeline:
         recent = self._store.recent(conversation.id, self._limits.history_turns)
         # A message retried after a crash may already be stored: it is the current turn, not history.
         recent = [m for m in recent if m.inbound_id != message.message_id]
-        await self._remember(message, conversation, text, lang)
-        if lang != conversation.lang and detection.lang != "und":
-            self._store.set_language(conversation.id, lang)
+        switched = lang != conversation.lang and detection.lang != "und"
+        await self._remember(message, conversation, text, lang, conversation_lang=lang if switched else None)
         if conversation.handoff:
             log.info("conversation with a person; bot stays silent", extra={"bot": self.bot.bot_id})
             return None
@@ -217,10 +216,19 @@ class Pipeline:
         text = phrase(which, lang, name=self.bot.display_name, fallback_lang=self.bot.default_language)
         return await self._finish(message, conversation, Answer(text=text, responder=responder, tier=tier), lang, started)
 
-    async def _remember(self, message: InboundMessage, conversation: Conversation, text: str, lang: str | None) -> None:
-        """Store the customer's message (once, however often it is redone)."""
+    async def _remember(
+        self,
+        message: InboundMessage,
+        conversation: Conversation,
+        text: str,
+        lang: str | None,
+        *,
+        conversation_lang: str | None = None,
+    ) -> None:
+        """Store the customer's message (once, however often it is redone) and, when it has
+        one, the conversation's new language."""
         record = _record(message, conversation, Role.CUSTOMER, text, lang, created_at=message.received_at)
-        self._store.append(record)
+        self._store.append(record, conversation_lang=conversation_lang)
 
     async def _finish(
         self, message: InboundMessage, conversation: Conversation, answer: Answer, lang: str, started: float

@@ -19,6 +19,7 @@ from seabot.core.messages import ChatKind, InboundMessage, Reply, Role
 __all__ = [
     "Conversation",
     "StoredMessage",
+    "RecentMessage",
     "InboxStatus",
     "InboxItem",
     "Enqueued",
@@ -70,6 +71,15 @@ class StoredMessage:
     inbound_id: str | None = None
     created_at: float = 0.0
     fallback: bool = False  # a cheaper tier or the offline responder stood in for the chosen tier
+
+
+@dataclass(frozen=True, slots=True)
+class RecentMessage:
+    """What answering needs of an earlier message: the prompt's history and the router's context."""
+
+    role: Role
+    text: str
+    inbound_id: str | None = None
 
 
 class InboxStatus(StrEnum):
@@ -174,10 +184,12 @@ class Erasure:
 class ConversationStore(Protocol):
     # conversations and history
     def conversation(self, bot_id: str, channel: str, chat_id: str, chat_kind: ChatKind) -> Conversation: ...
-    def set_language(self, conversation_id: int, lang: str) -> None: ...
     def set_handoff(self, conversation_id: int, handoff: bool) -> None: ...
-    def append(self, message: StoredMessage) -> int: ...
-    def recent(self, conversation_id: int, limit: int) -> list[StoredMessage]: ...
+    def append(self, message: StoredMessage, *, conversation_lang: str | None = None) -> int:
+        """Store ``message`` (once per inbound id and role); ``conversation_lang`` is the
+        conversation's new language, set in the same transaction."""
+        ...
+    def recent(self, conversation_id: int, limit: int) -> list[RecentMessage]: ...
     def history(self, bot_id: str, user_or_chat_id: str, limit: int = 200) -> list[StoredMessage]: ...
     # the durable inbox
     def enqueue(self, message: InboundMessage) -> Enqueued: ...

@@ -26,10 +26,12 @@ from seabot.core.store import (
     Handoff,
     InboxItem,
     InboxStatus,
+    RecentMessage,
     StoredMessage,
     TokenTake,
 )
 from seabot.storage import handoffs
+from seabot.storage.checkpoint import WalCheckpointer
 from seabot.storage.erasure import erase_customer
 from seabot.storage.codec import dump_inbound, dump_reply, load_inbound, load_reply
 from seabot.storage.schema import create_schema
@@ -44,17 +46,26 @@ _MESSAGE_COLUMNS = (
     " tokens_in, tokens_out, cost_usd, latency_ms, attempts, inbound_id, created_at, fallback"
 )
 
+_WAL_SIZE_LIMIT = 64 * 1024 * 1024  # the log file is cut back to this after it restarts
+
 
 class SqliteStore:
     """One SQLite file in WAL mode. Thread-safe: calls are serialized on one connection, each
     in its own short transaction on indexed rows (tens of microseconds), so the answering path
     calls them straight from the event loop: a thread hop per call cost more than the call
     (``bench/README.md``). Scans that grow with the data (stats, history, erasure, spend per
-    day) are run with ``asyncio.to_thread`` or from the CLI."""
+    day) are run with ``asyncio.to_thread`` or from the CLI.
 
-    def __init__(self, path: str | Path, *, busy_timeout_s: float = 5.0) -> None:
+    ``checkpoint_in_background`` (the server's store): the WAL is copied back into the file by
+    a ``WalCheckpointer`` thread instead of inside whichever commit fills it, whose disk syncs
+    would stall the event loop for milliseconds every few dozen messages."""
+
+    def __init__(
+        self, path: str | Path, *, busy_timeout_s: float = 5.0, checkpoint_in_background: bool = False
+    ) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._checkpointer: WalCheckpointer | None = None
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +79,10 @@ class SqliteStore:
                     db.enable_wal()
                 self._conn.execute("PRAGMA synchronous = NORMAL")
                 create_schema(db)
+                if checkpoint_in_background and str(path) != ":memory:":
+                    self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+                    self._conn.execute("PRAGMA journal_size_limit = %d" % _WAL_SIZE_LIMIT)
+                    self._checkpointer = WalCheckpointer(self.path, busy_timeout_s=busy_timeout_s)
         except OSError as exc:
             raise StorageError(f"cannot open database {self.path}: {exc.strerror or exc}") from exc
         except sqlite3.Error as exc:
@@ -107,35 +122,37 @@ class SqliteStore:
         return self._run(lambda conn: erase_customer(conn, bot_id, user_or_chat_id), write=True)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         with self._lock:
             self._conn.close()
 
     # -- conversations and history ------------------------------------------------------------
 
     def conversation(self, bot_id: str, channel: str, chat_id: str, chat_kind: ChatKind) -> Conversation:
-        def work(conn: sqlite3.Connection) -> Conversation:
+        key = (bot_id, channel, chat_id)
+
+        def find(conn: sqlite3.Connection) -> Conversation | None:
+            row = conn.execute(
+                "SELECT id, chat_kind, lang, handoff FROM conversations WHERE bot_id = ? AND channel = ? AND chat_id = ?",
+                key,
+            ).fetchone()
+            return None if row is None else Conversation(row[0], *key, ChatKind(row[1]), row[2], bool(row[3]))
+
+        def create(conn: sqlite3.Connection) -> Conversation:
             now = time.time()
             conn.execute(
                 "INSERT INTO conversations (bot_id, channel, chat_id, chat_kind, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (bot_id, channel, chat_id) DO NOTHING",
-                (bot_id, channel, chat_id, str(chat_kind), now, now),
+                (*key, str(chat_kind), now, now),
             )
-            row = conn.execute(
-                "SELECT id, chat_kind, lang, handoff FROM conversations"
-                " WHERE bot_id = ? AND channel = ? AND chat_id = ?",
-                (bot_id, channel, chat_id),
-            ).fetchone()
-            return Conversation(row[0], bot_id, channel, chat_id, ChatKind(row[1]), row[2], bool(row[3]))
+            created = find(conn)
+            if created is None:
+                raise sqlite3.IntegrityError(f"conversation {key} missing right after its insert")
+            return created
 
-        return self._run(work, write=True)
-
-    def set_language(self, conversation_id: int, lang: str) -> None:
-        self._run(
-            lambda c: c.execute(
-                "UPDATE conversations SET lang = ?, updated_at = ? WHERE id = ?", (lang, time.time(), conversation_id)
-            ),
-            write=True,
-        )
+        # most messages belong to a conversation that exists: a read, no write transaction
+        return self._run(find) or self._run(create, write=True)
 
     def set_handoff(self, conversation_id: int, handoff: bool) -> None:
         self._run(
@@ -146,7 +163,7 @@ class SqliteStore:
             write=True,
         )
 
-    def append(self, message: StoredMessage) -> int:
+    def append(self, message: StoredMessage, *, conversation_lang: str | None = None) -> int:
         values = (
             message.conversation_id, message.bot_id, message.channel, message.chat_id, message.user_id,
             str(message.role), message.text, message.lang, message.responder, message.model, message.tier,
@@ -158,19 +175,22 @@ class SqliteStore:
             cursor = conn.execute(
                 f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}) VALUES ({', '.join('?' * 19)})", values
             )
-            conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (values[17], message.conversation_id))
+            conn.execute(
+                "UPDATE conversations SET updated_at = ?, lang = COALESCE(?, lang) WHERE id = ?",
+                (values[17], conversation_lang, message.conversation_id),
+            )
             return cursor.lastrowid or 0
 
         return self._run(work, write=True)
 
-    def recent(self, conversation_id: int, limit: int) -> list[StoredMessage]:
+    def recent(self, conversation_id: int, limit: int) -> list[RecentMessage]:
         rows = self._run(
             lambda c: c.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?",
+                "SELECT role, text, inbound_id FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?",
                 (conversation_id, limit),
             ).fetchall()
         )
-        return [_message(row) for row in reversed(rows)]
+        return [RecentMessage(Role(role), text, inbound_id) for role, text, inbound_id in reversed(rows)]
 
     def history(self, bot_id: str, user_or_chat_id: str, limit: int = 200) -> list[StoredMessage]:
         rows = self._run(
@@ -323,23 +343,25 @@ class SqliteStore:
         return self._run(work, write=True)
 
     def cached_answer(self, bot_id: str, lang: str, key: str, now: float) -> CachedAnswer | None:
-        def work(conn: sqlite3.Connection) -> CachedAnswer | None:
-            where = (bot_id, lang, key, now)
-            cursor = conn.execute(
-                "UPDATE answer_cache SET hits = hits + 1"
-                " WHERE bot_id = ? AND lang = ? AND key = ? AND expires_at > ?",
-                where,
-            )
-            if cursor.rowcount == 0:
-                return None
+        where = (bot_id, lang, key, now)
+
+        def find(conn: sqlite3.Connection) -> CachedAnswer | None:
             row = conn.execute(
                 "SELECT bot_id, lang, key, text, model, tier, created_at, expires_at, hits FROM answer_cache"
-                " WHERE bot_id = ? AND lang = ? AND key = ?",
-                where[:3],
+                " WHERE bot_id = ? AND lang = ? AND key = ? AND expires_at > ?",
+                where,
             ).fetchone()
-            return CachedAnswer(*row)
+            return None if row is None else CachedAnswer(*row)
 
-        return self._run(work, write=True)
+        def count_hit(conn: sqlite3.Connection) -> CachedAnswer | None:
+            conn.execute(
+                "UPDATE answer_cache SET hits = hits + 1 WHERE bot_id = ? AND lang = ? AND key = ? AND expires_at > ?",
+                where,
+            )
+            return find(conn)
+
+        # a miss (most questions) is a read; only a hit takes the write lock to count itself
+        return None if self._run(find) is None else self._run(count_hit, write=True)
 
     def cache_answer(self, entry: CachedAnswer) -> None:
         def work(conn: sqlite3.Connection) -> None:

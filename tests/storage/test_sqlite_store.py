@@ -21,15 +21,26 @@ def test_history_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     store = SqliteStore(path)
     conv = store.conversation("b", "console", "alice", ChatKind.PRIVATE)
-    store.append(StoredMessage(conv.id, "b", "console", "alice", "alice", Role.CUSTOMER, "สวัสดี", lang="th"))
+    customer = StoredMessage(conv.id, "b", "console", "alice", "alice", Role.CUSTOMER, "สวัสดี", lang="th")
+    store.append(customer, conversation_lang="th")
     store.append(StoredMessage(conv.id, "b", "console", "alice", "alice", Role.BOT, "hello", lang="th", latency_ms=3.5))
-    store.set_language(conv.id, "th")
     store.close()
     again = SqliteStore(path)
     assert [(m.role, m.text) for m in again.history("b", "alice")] == [(Role.CUSTOMER, "สวัสดี"), (Role.BOT, "hello")]
     assert again.conversation("b", "console", "alice", ChatKind.PRIVATE).lang == "th"
     assert again.history("b", "bob") == []
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_message_sets_the_conversation_language_only_when_it_brings_one(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.db")
+    conv = store.conversation("b", "line", "u", ChatKind.PRIVATE)
+    store.append(StoredMessage(conv.id, "b", "line", "u", "u", Role.CUSTOMER, "halo kak", inbound_id="m1"), conversation_lang="id")
+    store.append(StoredMessage(conv.id, "b", "line", "u", "u", Role.BOT, "Halo!", inbound_id="m1"))
+    assert store.conversation("b", "line", "u", ChatKind.PRIVATE).lang == "id"
+    store.append(StoredMessage(conv.id, "b", "line", "u", "u", Role.CUSTOMER, "สวัสดี", inbound_id="m2"), conversation_lang="th")
+    assert store.conversation("b", "line", "u", ChatKind.PRIVATE).lang == "th"
+    assert [m.text for m in store.recent(conv.id, 2)] == ["Halo!", "สวัสดี"]
 
 
 def test_the_same_inbound_message_is_stored_once(tmp_path: Path) -> None:
