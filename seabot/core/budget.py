@@ -1,7 +1,7 @@
 """Spending limits: a bot's daily budget and a cap per conversation, read from stored replies.
 
-Spend is the sum of the ``cost_usd`` stored with each reply (so it holds across restarts),
-per UTC day for the bot and over the whole conversation. Near a limit the chosen tier is
+Spend is the ``cost_usd`` stored with each reply (so it holds across restarts): per UTC day for
+the bot (a counter the store keeps with the replies) and summed over the whole conversation. Near a limit the chosen tier is
 lowered to cheaper models; past it no model is called and the offline responder answers.
 """
 
@@ -54,7 +54,7 @@ class BudgetGuard:
     async def check(self, bot: BotProfile, conversation_id: int | None, tier: str) -> BudgetVerdict:
         fractions: list[tuple[float, str]] = []
         if bot.daily_budget_usd is not None:
-            spent = await asyncio.to_thread(self._store.spend_usd, bot.bot_id, day_start(self._clock()))
+            spent = self._store.day_spend_usd(bot.bot_id, self._clock())  # one counter row
             fractions.append((_fraction(spent, bot.daily_budget_usd), "daily"))
         if bot.conversation_budget_usd is not None and conversation_id is not None:
             spent = await asyncio.to_thread(self._store.conversation_spend_usd, conversation_id)

@@ -3,8 +3,9 @@
 SQLite is the embedded implementation (``seabot.storage.sqlite``); the core
 never names a database. Every method is blocking and one short transaction. The per-message
 ones (conversation, recent, append, enqueue, claim, mark_*, cache, token bucket) touch a few
-indexed rows and are called straight from the event loop; the ones that scan (``spend_usd``,
-``history``, ``daily_stats``, ``forget``) run in a worker thread or from the CLI.
+indexed rows and are called straight from the event loop; the ones that scan
+(``conversation_spend_usd``, ``history``, ``daily_stats``, ``forget``) run in a worker thread or
+from the CLI.
 """
 
 from __future__ import annotations
@@ -204,8 +205,8 @@ class ConversationStore(Protocol):
     # small durable settings (polling offsets …)
     def get_setting(self, key: str) -> str | None: ...
     def put_setting(self, key: str, value: str) -> None: ...
-    # spend (summed from stored replies), for budgets
-    def spend_usd(self, bot_id: str, since: float) -> float: ...
+    # spend (of stored replies), for budgets
+    def day_spend_usd(self, bot_id: str, at: float) -> float: ...
     def conversation_spend_usd(self, conversation_id: int) -> float: ...
     # per-user token buckets (rate limits that hold across restarts)
     def take_token(self, key: str, capacity: float, refill_per_s: float, now: float) -> TokenTake: ...

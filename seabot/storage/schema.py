@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-__all__ = ["create_schema"]
+__all__ = ["create_schema", "SPEND_COUNTER"]
 
 
 def create_schema(db: sqlite_utils.Database) -> None:
@@ -61,6 +61,31 @@ def create_schema(db: sqlite_utils.Database) -> None:
     if "in_response" not in inbox.columns_dict:  # type: ignore[union-attr]
         # 1 when the answer went back in the webhook's own HTTP response (a WeChat passive reply)
         inbox.add_column("in_response", int, not_null_default=0)  # type: ignore[union-attr]
+    _count_past_spend(db)
+
+
+#: ``counters`` row holding what a bot's replies cost on one UTC day (``day`` as YYYY-MM-DD).
+SPEND_COUNTER = "spend_usd:{bot_id}:{day}"
+_SPEND_COUNTED = "schema.spend_counters"
+
+
+def _count_past_spend(db: sqlite_utils.Database) -> None:
+    """Files from before the daily spend counters: sum their stored replies once."""
+    if db.execute("SELECT 1 FROM settings WHERE key = ?", (_SPEND_COUNTED,)).fetchone():
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, '1')", (_SPEND_COUNTED,)).rowcount:
+            db.execute(
+                "INSERT INTO counters (name, value) SELECT"
+                " 'spend_usd:' || bot_id || ':' || strftime('%Y-%m-%d', created_at, 'unixepoch'), TOTAL(cost_usd)"
+                " FROM messages WHERE role = 'bot' AND cost_usd > 0 GROUP BY 1 HAVING TRUE"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+            )
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _add_llm_tables(db: sqlite_utils.Database) -> None:

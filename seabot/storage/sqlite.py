@@ -34,7 +34,7 @@ from seabot.storage import handoffs
 from seabot.storage.checkpoint import WalCheckpointer
 from seabot.storage.erasure import erase_customer
 from seabot.storage.codec import dump_inbound, dump_reply, load_inbound, load_reply
-from seabot.storage.schema import create_schema
+from seabot.storage.schema import SPEND_COUNTER, create_schema
 from seabot.storage.stats import daily_stats
 
 __all__ = ["SqliteStore"]
@@ -175,6 +175,12 @@ class SqliteStore:
             cursor = conn.execute(
                 f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}) VALUES ({', '.join('?' * 19)})", values
             )
+            if cursor.rowcount == 1 and message.role is Role.BOT and message.cost_usd > 0:
+                conn.execute(
+                    "INSERT INTO counters (name, value) VALUES (?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+                    (_spend_counter(message.bot_id, values[17]), message.cost_usd),
+                )
             conn.execute(
                 "UPDATE conversations SET updated_at = ?, lang = COALESCE(?, lang) WHERE id = ?",
                 (values[17], conversation_lang, message.conversation_id),
@@ -304,14 +310,13 @@ class SqliteStore:
 
     # -- spend, rate limits, answer cache -----------------------------------------------------
 
-    def spend_usd(self, bot_id: str, since: float) -> float:
+    def day_spend_usd(self, bot_id: str, at: float) -> float:
+        """What the bot's replies cost on the UTC day of ``at``: one counter row, kept with each
+        reply stored (a scan of the day's replies grew with the traffic)."""
         row = self._run(
-            lambda c: c.execute(
-                "SELECT TOTAL(cost_usd) FROM messages WHERE role = 'bot' AND bot_id = ? AND created_at >= ?",
-                (bot_id, since),
-            ).fetchone()
+            lambda c: c.execute("SELECT value FROM counters WHERE name = ?", (_spend_counter(bot_id, at),)).fetchone()
         )
-        return float(row[0])
+        return 0.0 if row is None else float(row[0])
 
     def conversation_spend_usd(self, conversation_id: int) -> float:
         row = self._run(
@@ -409,6 +414,10 @@ class SqliteStore:
             ),
             write=True,
         )
+
+
+def _spend_counter(bot_id: str, at: float) -> str:
+    return SPEND_COUNTER.format(bot_id=bot_id, day=time.strftime("%Y-%m-%d", time.gmtime(at)))
 
 
 def _message(row: tuple) -> StoredMessage:  # type: ignore[type-arg]

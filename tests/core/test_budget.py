@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -46,9 +47,39 @@ async def test_spend_is_per_utc_day_and_per_conversation_and_survives_reopening(
     spend(store, "b", 1.0)
     store.close()
     store = SqliteStore(path)
-    assert store.spend_usd("shop", day_start(NOW)) == pytest.approx(1.25)
+    assert store.day_spend_usd("shop", NOW) == pytest.approx(1.25)
+    assert store.day_spend_usd("shop", day_start(NOW) - 1) == pytest.approx(0.5)
     assert store.conversation_spend_usd(conv_a) == pytest.approx(0.75)
     store.close()
+
+
+async def test_a_reply_stored_again_is_not_paid_twice_and_erasure_keeps_the_day_spent(store: SqliteStore) -> None:
+    conv = store.conversation("shop", "line", "c1", ChatKind.PRIVATE)
+    reply = StoredMessage(conv.id, "shop", "line", "c1", "c1", Role.BOT, "x", cost_usd=0.2, inbound_id="m1", created_at=NOW)
+    for _ in range(3):  # a retried message stores its reply once
+        store.append(reply)
+    store.append(StoredMessage(conv.id, "shop", "line", "c1", "c1", Role.CUSTOMER, "q", cost_usd=9.0, created_at=NOW))
+    assert store.day_spend_usd("shop", NOW) == pytest.approx(0.2)
+    assert store.day_spend_usd("other-bot", NOW) == 0.0
+    store.forget("shop", "c1")  # the customer's history goes; the money was still spent
+    assert store.day_spend_usd("shop", NOW) == pytest.approx(0.2)
+
+
+async def test_a_file_from_before_the_spend_counters_counts_its_stored_replies_once(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = SqliteStore(path)
+    spend(store, "a", 0.5, at=day_start(NOW) - 1)
+    spend(store, "b", 0.25)
+    spend(store, "b", 0.5)
+    store.close()
+    with sqlite3.connect(path) as old:  # what an older seabot left behind: replies, no counters
+        old.execute("DELETE FROM counters")
+        old.execute("DELETE FROM settings WHERE key LIKE 'schema.%'")
+    for _ in range(2):  # counted on the first open only
+        store = SqliteStore(path)
+        assert store.day_spend_usd("shop", NOW) == pytest.approx(0.75)
+        assert store.day_spend_usd("shop", day_start(NOW) - 1) == pytest.approx(0.5)
+        store.close()
 
 
 @pytest.mark.parametrize(
