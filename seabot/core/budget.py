@@ -1,8 +1,9 @@
 """Spending limits: a bot's daily budget and a cap per conversation, read from stored replies.
 
 Spend is the ``cost_usd`` stored with each reply (so it holds across restarts): per UTC day for
-the bot (a counter the store keeps with the replies) and summed over the whole conversation. Near a limit the chosen tier is
-lowered to cheaper models; past it no model is called and the offline responder answers.
+the bot (a counter the store keeps with the replies) and summed over the whole conversation.
+Near a limit the chosen tier is lowered to cheaper models; past it no model is called and the
+offline responder answers.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ SQLite checkpoints a WAL database automatically, inside whichever commit pushes 
 milliseconds during which that commit, and the event loop that issued it, wait. The server
 turns that off on its own connection and lets a ``WalCheckpointer`` do the copying from a
 second connection instead. A passive checkpoint never blocks the writer; SQLite starts the log
-from the top again once a checkpoint has copied all of it.
+from the top again once a checkpoint has copied all of it, which under steady writes takes one
+short RESTART checkpoint now and then (``bench/README.md``, ``bench.storage``).
 """
 
 from __future__ import annotations

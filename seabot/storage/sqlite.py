@@ -53,8 +53,8 @@ class SqliteStore:
     """One SQLite file in WAL mode. Thread-safe: calls are serialized on one connection, each
     in its own short transaction on indexed rows (tens of microseconds), so the answering path
     calls them straight from the event loop: a thread hop per call cost more than the call
-    (``bench/README.md``). Scans that grow with the data (stats, history, erasure, spend per
-    day) are run with ``asyncio.to_thread`` or from the CLI.
+    (``bench/README.md``). Scans that grow with the data (stats, history, erasure, a
+    conversation's spend) are run with ``asyncio.to_thread`` or from the CLI.
 
     ``checkpoint_in_background`` (the server's store): the WAL is copied back into the file by
     a ``WalCheckpointer`` thread instead of inside whichever commit fills it, whose disk syncs
