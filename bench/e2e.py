@@ -25,6 +25,9 @@ stand-in". For WeChat the server answers passively, inside the webhook's HTTP re
 accepted = delivered and the latency is the whole webhook round trip (a reply that misses the 4 s
 window and comes through the customer-service API is timed from sending the webhook).
 
+"cpu ms" is the CPU time (user + system) the serving process used over the cell, per message
+(read from /proc; "-" where there is none): much steadier from run to run than the latencies.
+
 Telegram: the adapter keeps Telegram's documented send rates (1 message/s per chat, 30/s per
 bot) by sleeping; with them, a single bot tops out at 30 replies/s whatever the server can do, so
 the bench lifts them (``--keep-telegram-rates`` to keep them).
