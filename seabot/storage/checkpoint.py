@@ -21,6 +21,7 @@ __all__ = ["WalCheckpointer"]
 log = logging.getLogger("seabot.storage")
 
 _FEW_PAGES = 1_000  # what SQLite itself copies in one automatic checkpoint
+_RESTART_WAIT_S = 0.02  # the longest a restart may keep the server's writers waiting
 
 
 class WalCheckpointer:
@@ -28,12 +29,13 @@ class WalCheckpointer:
 
     The connection is opened here, so a database that cannot be opened fails the caller."""
 
-    def __init__(
-        self, path: Path, *, interval_s: float = 0.2, restart_pages: int = 10_000, busy_timeout_s: float = 5.0
-    ) -> None:
+    def __init__(self, path: Path, *, interval_s: float = 0.2, restart_pages: int = 10_000) -> None:
         self._interval_s = interval_s
         self._restart_pages = restart_pages
-        self._conn = sqlite3.connect(str(path), timeout=busy_timeout_s, check_same_thread=False)
+        # A restart keeps writers out while it waits for the log's readers (a `seabot stats`
+        # may read for seconds): it gives up after _RESTART_WAIT_S, copying what it can as a
+        # passive checkpoint would, and the next pass tries again.
+        self._conn = sqlite3.connect(str(path), timeout=_RESTART_WAIT_S, check_same_thread=False)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"wal-checkpoint {path.name}", daemon=True)
         self.passes = 0  # completed checkpoints

@@ -82,7 +82,7 @@ class SqliteStore:
                 if checkpoint_in_background and str(path) != ":memory:":
                     self._conn.execute("PRAGMA wal_autocheckpoint = 0")
                     self._conn.execute("PRAGMA journal_size_limit = %d" % _WAL_SIZE_LIMIT)
-                    self._checkpointer = WalCheckpointer(self.path, busy_timeout_s=busy_timeout_s)
+                    self._checkpointer = WalCheckpointer(self.path)
         except OSError as exc:
             raise StorageError(f"cannot open database {self.path}: {exc.strerror or exc}") from exc
         except sqlite3.Error as exc:

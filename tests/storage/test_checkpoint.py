@@ -89,3 +89,31 @@ def test_the_server_store_runs_its_checkpointer_until_closed(tmp_path: Path) -> 
     assert len(checkpoint_threads()) == before
     again.close()
 
+
+
+def test_a_long_reader_does_not_hold_up_the_writer_behind_a_restart(tmp_path: Path) -> None:
+    """A restart waits for readers to leave the log and keeps writers out while it waits; a
+    ``seabot stats`` scanning for seconds must not freeze the server's commits that long."""
+    path = tmp_path / "s.db"
+    conn = writer(path)
+    for _ in range(400):
+        conn.execute("INSERT INTO t (body) VALUES (?)", ("x" * 300,))
+    reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM t").fetchall()  # holds its snapshot of the log
+    checkpointer = WalCheckpointer(path, interval_s=0.01, restart_pages=100)
+    try:
+        slowest = 0.0
+        until = time.monotonic() + 1.5
+        while time.monotonic() < until:
+            started = time.monotonic()
+            conn.execute("INSERT INTO t (body) VALUES (?)", ("x" * 300,))
+            slowest = max(slowest, time.monotonic() - started)
+            time.sleep(0.001)
+        assert checkpointer.passes > 10
+        assert slowest < 0.3, slowest
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+        checkpointer.stop()
+        conn.close()
