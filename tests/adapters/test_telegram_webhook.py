@@ -164,13 +164,13 @@ def test_long_answer_is_split_within_4096_on_sentence_boundaries(app: SeabotServ
 
 def test_a_long_answer_resumes_after_the_parts_already_sent(app: SeabotServer, platform: PlatformStandIn) -> None:
     # as a process leaves it when it dies after the first of three parts went out
-    app.runtime.store.put_setting(parts_sent_key("shop", "5550001", "43"), "1")
+    app.runtime.store.put_setting(parts_sent_key("shop", "43"), "1")
     assert post(app, private_update(43, "tell me everything about returns")) == 200
     app.settle()
     parts = [r.form_or_json["text"] for r in platform.calls(r"/sendMessage$")]
     full = app.runtime.store.history("shop", "5550001")[-1].text
     assert len(parts) == 2 and not full.startswith(parts[0]) and full.endswith(parts[-1])
-    assert app.runtime.store.get_setting(parts_sent_key("shop", "5550001", "43")) == "3"
+    assert app.runtime.store.get_setting(parts_sent_key("shop", "43")) == "3"
 
 
 def test_a_delivered_long_answer_is_not_sent_again_by_a_retry(app: SeabotServer, platform: PlatformStandIn) -> None:

@@ -65,8 +65,9 @@ class Progress(Protocol):
     def put_setting(self, key: str, value: str) -> None: ...
 
 
-def parts_sent_key(bot_id: str, chat_id: str, inbound_id: str) -> str:
-    return f"telegram_parts_sent:{bot_id}:{chat_id}:{inbound_id}"
+def parts_sent_key(bot_id: str, inbound_id: str) -> str:
+    """The inbound id is the update id, unique per bot: no customer id in a row ``forget`` keeps."""
+    return f"telegram_parts_sent:{bot_id}:{inbound_id}"
 
 
 class TelegramAdapter:
@@ -218,12 +219,12 @@ class TelegramAdapter:
         does not repeat them). A one-part answer has nothing to resume."""
         if parts < 2 or self._progress is None:
             return 0
-        stored = self._progress.get_setting(parts_sent_key(self.bot_id, reply.chat_id, reply.in_reply_to))
+        stored = self._progress.get_setting(parts_sent_key(self.bot_id, reply.in_reply_to))
         return int(stored) if stored and stored.isdigit() else 0
 
     def _note_parts_sent(self, reply: Reply, parts: int, sent: int) -> None:
         if parts >= 2 and self._progress is not None:
-            self._progress.put_setting(parts_sent_key(self.bot_id, reply.chat_id, reply.in_reply_to), str(sent))
+            self._progress.put_setting(parts_sent_key(self.bot_id, reply.in_reply_to), str(sent))
 
     async def _send(self, chat_id: str, text: str, reply_to: int | None) -> None:
         parameters = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
