@@ -1,9 +1,13 @@
 """Answers to repeated FAQ-like questions, served from the store at zero cost until they expire.
 
-A question is FAQ-like when the router sent it to the ``fast`` tier (simple, no complaint)
-and it is a short question that stands on its own: between ``min_tokens`` and ``max_tokens``
-estimated tokens once normalized (so "ok" or "yes", whose meaning depends on the
-conversation, are never cached). The key is (bot, answer language, normalized text).
+A cached answer is served to other customers, so only an answer that depends on nothing but
+the question and the bot's own knowledge is cached or served: the request must be
+context-free (the customer has said nothing earlier in the conversation, and no customer
+data such as an order rides along — an answer written from one customer's history must never
+reach another). Beyond that a question is FAQ-like when the router sent it to the ``fast``
+tier (simple, no complaint) and it is short: between ``min_tokens`` and ``max_tokens``
+estimated tokens once normalized (so "ok" or "yes" are never cached). The key is (bot, answer
+language, normalized text).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from seabot.core.llm.prompt import estimate_tokens
-from seabot.core.responder import Answer
+from seabot.core.responder import Answer, ResponderRequest
 from seabot.core.store import CachedAnswer, ConversationStore
 from seabot.core.textnorm import normalize
 
@@ -39,11 +43,12 @@ class AnswerCache:
     def enabled(self) -> bool:
         return self._ttl_s > 0
 
-    def key(self, text: str, tier: str) -> str | None:
-        """The cache key of a FAQ-like question, or None when it must not be cached."""
-        if not self.enabled or tier != "fast":
+    def key(self, request: ResponderRequest) -> str | None:
+        """The cache key of a context-free FAQ-like question, or None when it must not be
+        cached (nor answered from the cache)."""
+        if not self.enabled or request.tier != "fast" or not request.context_free:
             return None
-        normalized = normalize(text)
+        normalized = normalize(request.text)
         if not self._min_tokens <= estimate_tokens(normalized) <= self._max_tokens:
             return None
         return normalized

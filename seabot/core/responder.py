@@ -27,6 +27,13 @@ class ResponderRequest:
     history: Sequence[Turn] = ()  # earlier turns, oldest first, without the current message
     conversation_key: str = ""
     conversation_id: int | None = None  # the store's id, for per-conversation budgets
+    personal: bool = False  # carries the customer's own data (an order, …): never cached
+
+    @property
+    def context_free(self) -> bool:
+        """The answer can depend on nothing but the question and the bot's own knowledge: no
+        customer data rides along and the customer has said nothing before in this conversation."""
+        return not self.personal and not any(turn.role is Role.CUSTOMER for turn in self.history)
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,14 +71,20 @@ def seabot(cmd: list[str], config: Path, *args: str, stdin: str = "", env: dict[
 def test_chat_through_the_llm_then_stats_show_tiers_cost_cache_and_handoff(
     seabot_cmd: list[str], config: Path, llm: FakeLLM
 ) -> None:
-    lines = "ของที่ได้รับแตกหัก ต้องการคืนเงินค่ะ\nHow much is shipping?\nhow much is shipping\n转人工\n还在吗\n"
+    # Two new customers ask the same FAQ-like question first thing: the second is served from
+    # the cache (an answer that depends on nothing but the question). Then one conversation.
+    for user, line in (("u2", "How much is shipping?"), ("u3", "how much is shipping")):
+        chat = seabot(seabot_cmd, config, "chat", "--bot", "shop", "--user", user, stdin=line + "\n")
+        assert chat.returncode == 0, chat.stderr
+        assert chat.stdout.splitlines() == ["answer from m-fast"]
+    lines = "ของที่ได้รับแตกหัก ต้องการคืนเงินค่ะ\n转人工\n还在吗\n"
     chat = seabot(seabot_cmd, config, "chat", "--bot", "shop", "--user", "u1", stdin=lines)
     assert chat.returncode == 0, chat.stderr
     out = chat.stdout.splitlines()
-    assert out[:3] == ["answer from m-premium", "answer from m-fast", "answer from m-fast"]
-    assert out[3] == "好的亲，正在为您转接人工客服，请稍等～"
-    assert out[4:] == ["(a person from the shop is handling this conversation)"]  # the console's note: no reply
-    assert [c.model for c in llm.calls()] == ["m-premium", "m-fast"]  # the repeat came from the cache
+    assert out[:1] == ["answer from m-premium"]
+    assert out[1] == "好的亲，正在为您转接人工客服，请稍等～"
+    assert out[2:] == ["(a person from the shop is handling this conversation)"]  # the console's note: no reply
+    assert [c.model for c in llm.calls()] == ["m-fast", "m-premium"]  # the repeat came from the cache
     assert llm.webhooks[0]["user_id"] == "u1" and llm.webhooks[0]["lang"] == "zh"
     assert "sk-test" not in chat.stderr
 

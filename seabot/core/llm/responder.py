@@ -66,7 +66,7 @@ class TieredResponder:
 
     async def respond(self, request: ResponderRequest) -> Answer:
         bot_id = request.bot.bot_id
-        cache_key = self._cache.key(request.text, request.tier) if self._cache is not None else None
+        cache_key = self._cache.key(request) if self._cache is not None else None
         if cache_key is not None and self._cache is not None:
             hit = await self._cache.get(bot_id, request.lang, cache_key)
             if hit is not None:
