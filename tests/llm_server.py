@@ -1,15 +1,24 @@
 """A real loopback HTTP server playing an OpenAI-compatible chat API, scripted per test.
 
 Each model answers from its own script: ``answer(...)``, ``stall(s)``, ``status(429,
-retry_after=...)``, ``status(500)``, ``status(401)`` or ``raw("garbage")``; when a model's
-script is empty it keeps doing its ``always`` behaviour (by default: a normal answer).
-The server runs uvicorn on 127.0.0.1 with an OS-chosen port, in a background thread.
+retry_after=...)``, ``status(500)``, ``status(401)``, ``raw("garbage")``, ``refusal(...)``
+(``content: null`` with a refusal) or ``error_object(...)`` (a 200 whose body is an error);
+when a model's script is empty it keeps doing its ``always`` behaviour (by default: a normal
+answer). A request with ``"stream": true`` is answered as server-sent chunks, with the usage
+only in the last chunk (as OpenAI does with ``stream_options.include_usage``).
+
+Provider-wide traits, for two stand-ins that differ: ``delay_s`` before every answer,
+``fail_rate`` (a seeded share of requests answered 503), ``down`` (every request 503), and
+``reject(model, "temperature")`` (the model answers 400 naming the parameter, as OpenAI's
+reasoning models do). The server runs uvicorn on 127.0.0.1 with an OS-chosen port, in a
+background thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 import threading
 from collections import deque
@@ -21,15 +30,18 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-__all__ = ["Behaviour", "FakeLLM", "answer", "stall", "status", "raw", "serve_fake_llm", "FakeClock"]
+__all__ = [
+    "Behaviour", "FakeLLM", "answer", "stall", "status", "raw", "refusal", "error_object", "serve_fake_llm",
+    "FakeClock",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Behaviour:
-    kind: str  # answer | stall | status | raw
+    kind: str  # answer | stall | status | raw | refusal | error_object
     text: str = ""
     tokens_in: int = 0
     tokens_out: int = 0
@@ -56,6 +68,15 @@ def raw(body: str, code: int = 200, content_type: str = "application/json") -> B
     return Behaviour("raw", body=body, code=code, headers={"content-type": content_type})
 
 
+def refusal(text: str = "I'm sorry, I can't help with that.") -> Behaviour:
+    return Behaviour("refusal", text=text)
+
+
+def error_object(message: str = "The server had an error", *, code: object = None, kind: str = "server_error") -> Behaviour:
+    error = {"message": message, "type": kind, "param": None, "code": code}
+    return Behaviour("error_object", body=json.dumps({"error": error}))
+
+
 @dataclass(frozen=True)
 class Seen:
     model: str
@@ -72,6 +93,16 @@ class FakeLLM:
         self.webhooks: list[dict[str, Any]] = []  # JSON bodies POSTed to /hooks/handoff
         self.base_url = ""
         self.root = ""
+        self.delay_s = 0.0  # before every answer
+        self.fail_rate = 0.0  # share of requests answered 503, drawn from a seeded random source
+        self.down = False  # every request answered 503
+        self._rand = random.Random(11)
+        self._rejects: dict[str, set[str]] = {}
+
+    def reject(self, model: str, parameter: str) -> None:
+        """``model`` answers 400 to a request carrying ``parameter`` (OpenAI's wording)."""
+        with self._lock:
+            self._rejects.setdefault(model, set()).add(parameter)
 
     def script(self, model: str, *behaviours: Behaviour) -> None:
         with self._lock:
@@ -101,10 +132,31 @@ class FakeLLM:
         model = str(body.get("model"))
         with self._lock:
             self.requests.append(Seen(model, body, request.headers.get("authorization")))
+            rejected = sorted(self._rejects.get(model, set()) & set(body))
+            failing = self.down or (self.fail_rate > 0 and self._rand.random() < self.fail_rate)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if failing:
+            return JSONResponse({"error": {"message": "provider overloaded", "type": "server_error"}}, status_code=503)
+        if rejected:
+            param = rejected[0]
+            error = {
+                "message": f"Unsupported parameter: '{param}' is not supported with this model.",
+                "type": "invalid_request_error", "param": param, "code": "unsupported_parameter",
+            }  # fmt: skip
+            return JSONResponse({"error": error}, status_code=400)
         behaviour = self._next(model)
         if behaviour.kind == "stall":
             await asyncio.sleep(behaviour.seconds)
             behaviour = answer("too late")
+        if body.get("stream") and behaviour.kind in ("answer", "refusal", "error_object"):
+            return _stream(model, behaviour, bool((body.get("stream_options") or {}).get("include_usage")))
+        if behaviour.kind == "refusal":
+            message = {"role": "assistant", "content": None, "refusal": behaviour.text}
+            return JSONResponse({"id": "chatcmpl-test", "object": "chat.completion", "model": model,
+                                 "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})  # fmt: skip
+        if behaviour.kind == "error_object":
+            return Response(behaviour.body or "{}", status_code=200, media_type="application/json")
         if behaviour.kind == "answer":
             return JSONResponse(
                 {
@@ -124,6 +176,38 @@ class FakeLLM:
         with self._lock:
             self.webhooks.append(json.loads(await request.body()))
         return JSONResponse({"ok": True})
+
+
+def _stream(model: str, behaviour: Behaviour, include_usage: bool) -> StreamingResponse:
+    def event(payload: object) -> str:
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+        return event({"id": "chatcmpl-test", "object": "chat.completion.chunk", "model": model,
+                      "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})  # fmt: skip
+
+    async def body() -> Any:
+        yield ": keep-alive\n\n"
+        if behaviour.kind == "error_object":
+            yield f"data: {behaviour.body}\n\n"
+            return
+        yield chunk({"role": "assistant", "content": ""})
+        if behaviour.kind == "refusal":
+            yield chunk({"refusal": behaviour.text})
+        else:
+            text = behaviour.text or f"answer from {model}"
+            middle = len(text) // 2
+            for part in (text[:middle], text[middle:]):
+                await asyncio.sleep(0)
+                yield chunk({"content": part})
+        yield chunk({}, "stop")
+        if include_usage:  # usage only here, in a last chunk with no choices
+            usage = {"prompt_tokens": behaviour.tokens_in, "completion_tokens": behaviour.tokens_out,
+                     "total_tokens": behaviour.tokens_in + behaviour.tokens_out}  # fmt: skip
+            yield event({"id": "chatcmpl-test", "object": "chat.completion.chunk", "model": model, "choices": [], "usage": usage})
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(body(), media_type="text/event-stream")
 
 
 class FakeClock:

@@ -8,10 +8,12 @@ from seabot.core.llm.errors import (
     LLMConnectError,
     LLMError,
     LLMRateLimited,
+    LLMRefused,
     LLMRequestError,
     LLMServerError,
     LLMTimeout,
     LLMUnavailable,
+    LLMUnsupportedParameter,
 )
 from seabot.core.llm.prompt import Prompt, build_prompt, estimate_tokens
 from seabot.core.llm.pricing import cost_usd
@@ -20,7 +22,7 @@ from seabot.core.llm.settings import TIER_ORDER, LLMSettings, TierSpec
 
 __all__ = [
     "Backoff", "ChatClient", "ChatMessage", "ChatRequest", "ChatResult", "CircuitBreaker", "Clock", "Deadline",
-    "LLMAuthError", "LLMBadResponse", "LLMConnectError", "LLMError", "LLMRateLimited", "LLMRequestError",
-    "LLMServerError", "LLMSettings", "LLMTimeout", "LLMUnavailable", "Prompt", "SystemClock", "TIER_ORDER",
+    "LLMAuthError", "LLMBadResponse", "LLMConnectError", "LLMError", "LLMRateLimited", "LLMRefused", "LLMRequestError",
+    "LLMServerError", "LLMSettings", "LLMTimeout", "LLMUnavailable", "LLMUnsupportedParameter", "Prompt", "SystemClock", "TIER_ORDER",
     "TierSpec", "build_prompt", "cost_usd", "estimate_tokens", "with_retries",
 ]  # fmt: skip
