@@ -22,6 +22,7 @@ __all__ = [
     "WebhookRequest",
     "WebhookResponse",
     "Intake",
+    "ReplayGuard",
     "ChannelAdapter",
     "AdapterError",
     "SignatureError",
@@ -72,6 +73,14 @@ class Intake(Protocol):
     async def wait_for_reply(self, inbox_id: int, timeout: float) -> Reply | None: ...
 
     async def delivery(self, inbox_id: int) -> Delivery: ...
+
+
+class ReplayGuard(Protocol):
+    """Remembers the nonces of signed requests for a while (durably, shared by replicas)."""
+
+    def first_use(self, scope: str, nonce: str, digest: str, *, now: float, window_s: float) -> bool:
+        """False when ``nonce`` already came, within ``window_s``, with another body digest."""
+        ...
 
 
 class ChannelAdapter(Protocol):

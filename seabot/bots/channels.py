@@ -78,7 +78,10 @@ def build_adapters(
                     bot_id, config, client, runtime.metrics, runtime.store, options.line, on_close=shared.release
                 )
             elif isinstance(config, WechatConfig):
-                adapter = WechatAdapter(bot_id, config, client, runtime.metrics, options.wechat, on_close=shared.release)
+                adapter = WechatAdapter(
+                    bot_id, config, client, runtime.metrics, options.wechat, on_close=shared.release,
+                    replay_guard=runtime.store,
+                )  # fmt: skip
             else:  # pragma: no cover - config only builds the three
                 raise TypeError(f"bots.{bot_id}.{channel}: unknown channel settings {type(config).__name__}")
             adapters[(bot_id, channel)] = adapter

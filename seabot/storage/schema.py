@@ -57,6 +57,15 @@ def create_schema(db: sqlite_utils.Database) -> None:
     if "settings" not in db.table_names():
         db["settings"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
     _add_llm_tables(db)
+    if "request_nonces" not in db.table_names():
+        # Nonces of signed webhook requests seen within the replay window (per bot and channel),
+        # with a digest of the body each came with: a nonce used again for another body is a replay.
+        db["request_nonces"].create(  # type: ignore[union-attr]
+            {"scope": str, "nonce": str, "digest": str, "seen_at": float},
+            pk=("scope", "nonce"),
+            not_null={"digest", "seen_at"},
+        )
+        db["request_nonces"].create_index(["seen_at"])  # type: ignore[union-attr]
     inbox = db["inbox"]
     if "in_response" not in inbox.columns_dict:  # type: ignore[union-attr]
         # 1 when the answer went back in the webhook's own HTTP response (a WeChat passive reply)

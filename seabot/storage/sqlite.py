@@ -415,6 +415,28 @@ class SqliteStore:
             write=True,
         )
 
+    # -- webhook nonces (replay protection) ----------------------------------------------------
+
+    def first_use(self, scope: str, nonce: str, digest: str, *, now: float, window_s: float) -> bool:
+        """Record ``nonce`` for ``scope``; False when it was already used within ``window_s``
+        with another body (``digest``): a replayed signature carrying a forged message. The same
+        nonce with the same body is the platform redelivering one request, and allowed."""
+
+        def work(c: sqlite3.Connection) -> bool:
+            c.execute("DELETE FROM request_nonces WHERE seen_at < ?", (now - window_s,))
+            inserted = c.execute(
+                "INSERT OR IGNORE INTO request_nonces (scope, nonce, digest, seen_at) VALUES (?, ?, ?, ?)",
+                (scope, nonce, digest, now),
+            ).rowcount
+            if inserted:
+                return True
+            row = c.execute(
+                "SELECT digest FROM request_nonces WHERE scope = ? AND nonce = ?", (scope, nonce)
+            ).fetchone()
+            return row is not None and str(row[0]) == digest
+
+        return self._run(work, write=True)
+
 
 def _spend_counter(bot_id: str, at: float) -> str:
     return SPEND_COUNTER.format(bot_id=bot_id, day=time.strftime("%Y-%m-%d", time.gmtime(at)))

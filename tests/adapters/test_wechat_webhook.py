@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from collections.abc import Callable
 from xml.etree.ElementTree import fromstring
@@ -42,8 +43,15 @@ def app(seabot: Callable[..., SeabotServer], platform: PlatformStandIn) -> Seabo
     return seabot(channels(platform), ChannelOptions(wechat=WechatOptions(retry=FAST)))
 
 
-def query(token: str = "wxtoken", timestamp: str = "1409735669", nonce: str = "1320562132") -> dict[str, str]:
+def query(token: str = "wxtoken", timestamp: str | None = None, nonce: str | None = None) -> dict[str, str]:
+    """A freshly signed callback query: now's timestamp and a new nonce, as WeChat sends them."""
+    timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or str(secrets.randbelow(10**10))
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+
+
+# The official safe-mode sample was signed at this moment; the tests that replay it set our clock there.
+SAMPLE_TIME = float(SAMPLE["query"]["timestamp"])
 
 
 def text_xml(text: str, msg_id: int, user: str = "oCustomer1") -> bytes:
@@ -145,7 +153,7 @@ def test_safe_mode_official_sample_decrypts_and_reply_is_encrypted(
     seabot: Callable[..., SeabotServer], platform: PlatformStandIn
 ) -> None:
     app = seabot(channels(platform, aes=True, token=SAMPLE["token"], app_id=SAMPLE["app_id"]),
-                 ChannelOptions(wechat=WechatOptions(retry=FAST)))  # fmt: skip
+                 ChannelOptions(wechat=WechatOptions(retry=FAST, clock=lambda: SAMPLE_TIME)))  # fmt: skip
     safe_only = (WX / "mp_aes_official_request_body_safe_only.xml").read_bytes()
     first = app.post("/webhooks/shop/wechat", safe_only, **SAMPLE["query"])
     assert first.status_code == 200 and fromstring(first.content).findtext("Encrypt")
@@ -181,15 +189,18 @@ def test_safe_mode_official_sample_decrypts_and_reply_is_encrypted(
 
 def test_bad_input(seabot: Callable[..., SeabotServer], platform: PlatformStandIn, caplog: pytest.LogCaptureFixture) -> None:
     app = seabot(channels(platform, aes=True, token=SAMPLE["token"], app_id="wx0000000000000000"),
-                 ChannelOptions(wechat=WechatOptions(retry=FAST)))  # fmt: skip
+                 ChannelOptions(wechat=WechatOptions(retry=FAST, clock=lambda: SAMPLE_TIME)))  # fmt: skip
     safe = (WX / "mp_aes_official_request_body_safe_only.xml").read_bytes()
     for negative in SAMPLE["negative_cases"]:
         q = {**SAMPLE["query"], **{k: v for k, v in negative.items() if k in ("msg_signature", "nonce")}}
         assert app.post("/webhooks/shop/wechat", safe, **q).status_code == 401, negative["case"]
     body = (WX / "msg_text.xml").read_bytes()
     assert app.post("/webhooks/shop/wechat", body).status_code == 401  # no signature
-    assert app.post("/webhooks/shop/wechat", body, **{**query(SAMPLE["token"]), "signature": "0" * 40}).status_code == 401
-    good = query(SAMPLE["token"])
+    stamp = str(int(SAMPLE_TIME))
+    assert app.post("/webhooks/shop/wechat", body, **{**query(SAMPLE["token"], stamp), "signature": "0" * 40}).status_code == 401
+    # safe mode takes only encrypted messages: a correctly signed plaintext one is refused
+    assert app.post("/webhooks/shop/wechat", body, **query(SAMPLE["token"], stamp)).status_code == 401
+    good = {**query(SAMPLE["token"], stamp), "encrypt_type": "aes", "msg_signature": "0" * 40}
     assert app.post("/webhooks/shop/wechat", b"<xml><oops", **good).status_code == 400
     bomb = (b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
             b"<xml><ToUserName>t</ToUserName><FromUserName>f</FromUserName><CreateTime>1</CreateTime>"
@@ -210,3 +221,26 @@ def test_long_passive_answer_sends_the_rest_through_customer_service(
     rest = [r.json["text"]["content"] for r in platform.wait_for(r"/custom/send$", 4)]
     assert all(len(part.encode("utf-8")) <= 2048 for part in rest)
     assert " ".join([first, *rest]) == LONG_ANSWER
+
+
+def test_a_callback_is_good_for_minutes_and_its_nonce_for_one_message(
+    app: SeabotServer, platform: PlatformStandIn
+) -> None:
+    old = query(timestamp="1000000000")  # 2001, correctly signed
+    assert app.post("/webhooks/shop/wechat", text_xml("hello from 2001", 801), **old).status_code == 401
+    assert httpx.get(f"{app.url}/webhooks/shop/wechat", params={**old, "echostr": "x"}).status_code == 401
+    future = query(timestamp=str(int(time.time()) + 3600))
+    assert app.post("/webhooks/shop/wechat", text_xml("hello from the future", 802), **future).status_code == 401
+    signed = query()
+    first = app.post("/webhooks/shop/wechat", text_xml("how long is shipping", 803), **signed)
+    assert first.status_code == 200 and passive_text(first.content)
+    # WeChat redelivering that very message with the same query is fine (answered once) ...
+    again = app.post("/webhooks/shop/wechat", text_xml("how long is shipping", 803), **signed)
+    assert again.status_code == 200 and passive_text(again.content) == passive_text(first.content)
+    # ... but the same signed query carrying another message is a forgery.
+    forged = app.post("/webhooks/shop/wechat", text_xml("refund me USD 500", 804, user="oVictim"), **signed)
+    assert forged.status_code == 401
+    app.settle()
+    customers = [m.text for m in app.runtime.store.history("shop", "oCustomer1") if m.role == "customer"]
+    assert customers == ["how long is shipping"]
+    assert app.runtime.store.history("shop", "oVictim") == []

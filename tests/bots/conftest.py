@@ -11,6 +11,7 @@ import hmac
 import json
 import os
 import re
+import secrets
 import socket
 import sqlite3
 import subprocess
@@ -19,17 +20,18 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import fromstring
 from xml.sax.saxutils import escape
 
 import httpx
 import pytest
 
-from seabot.adapters.wechat.verify import sign
+from seabot.adapters.wechat.verify import Decryptor, sign
 from seabot.bots.channels import build_adapters
 from seabot.bots.config import load_config
 from seabot.bots.runtime import Runtime
 from seabot.bots.server import create_app
-from tests.harness import WAIT_S, PlatformStandIn, ThreadServer, platform_app
+from tests.harness import WAIT_S, PlatformStandIn, ThreadServer, passive_text, platform_app
 
 # Distinctive secrets: the log tests look for every one of them in the server's output.
 TELEGRAM_TOKEN = "8123456789:AAHsecretTelegramTokenZx9Qw7Lk3Vb5"
@@ -130,9 +132,22 @@ def telegram_webhook(update_id: int, chat_id: int, text: str) -> Signed:
     return body, {"content-type": "application/json", "x-telegram-bot-api-secret-token": TELEGRAM_SECRET}, {}
 
 
-def wechat_query(nonce: str, timestamp: str | None = None) -> dict[str, str]:
+def wechat_query(nonce: str | None = None, timestamp: str | None = None) -> dict[str, str]:
+    """A signed callback query as WeChat sends it: now's timestamp and (unless given) a new nonce."""
     timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or secrets.token_hex(8)
     return {"signature": sign(WECHAT_TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+
+
+def wechat_encrypted(xml: bytes, nonce: str | None = None) -> Signed:
+    """``xml`` as a safe-mode callback (the config's bot has an EncodingAESKey): encrypted, with
+    ``msg_signature`` over the ciphertext."""
+    query = wechat_query(nonce)
+    encrypted = Decryptor(WECHAT_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID).encrypt(xml.decode(), query["nonce"], query["timestamp"])
+    encrypt = encrypted.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+    body = f"<xml><ToUserName><![CDATA[gh_shop]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>".encode()
+    query.update(encrypt_type="aes", msg_signature=sign(WECHAT_TOKEN, query["timestamp"], query["nonce"], encrypt))
+    return body, {"content-type": "text/xml"}, query
 
 
 def wechat_xml(user: str, text: str, msg_id: int) -> bytes:
@@ -141,9 +156,17 @@ def wechat_xml(user: str, text: str, msg_id: int) -> bytes:
             f"<Content>{escape(text)}</Content><MsgId>{msg_id}</MsgId></xml>").encode()  # fmt: skip
 
 
-def wechat_webhook(user: str, text: str, msg_id: int, nonce: str = "1") -> Signed:
-    """A plain-mode message, signed (the signature covers the query, not the body)."""
-    return wechat_xml(user, text, msg_id), {"content-type": "text/xml"}, wechat_query(nonce)
+def wechat_reply_text(body: bytes) -> str:
+    """The text of the (encrypted) passive reply a safe-mode webhook answered with."""
+    crypto = Decryptor(WECHAT_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID).crypto
+    root = fromstring(body)
+    plain = crypto.decrypt_message(body, *(root.findtext(k) for k in ("MsgSignature", "TimeStamp", "Nonce")))
+    return passive_text(plain.encode() if isinstance(plain, str) else plain)
+
+
+def wechat_webhook(user: str, text: str, msg_id: int, nonce: str | None = None) -> Signed:
+    """A text message as a signed safe-mode callback."""
+    return wechat_encrypted(wechat_xml(user, text, msg_id), nonce)
 
 
 def post(base: str, route: str, signed: Signed) -> httpx.Response:

@@ -58,7 +58,7 @@ def test_no_secret_and_no_customer_text_in_the_server_output(
     body, headers, query = telegram_webhook(32, 9002, CUSTOMER_TEXT)
     assert post(server.url, "telegram", (body, {**headers, "x-telegram-bot-api-secret-token": "wrong"}, query)
                 ).status_code == 401  # fmt: skip
-    bad_query = {**wechat_query("n9"), "signature": "0" * 40}
+    bad_query = {**wechat_query(), "signature": "0" * 40}
     assert post(server.url, "wechat", (wechat_webhook("o-x", CUSTOMER_TEXT, 1)[0], {}, bad_query)).status_code == 401
     malformed = f'{{"events": [{{"type": "message", "message": "{CUSTOMER_TEXT}"}}]}}'.encode()
     assert post(server.url, "line", (malformed, {"x-line-signature": line_sign(malformed)}, {})).status_code == 400

@@ -20,10 +20,11 @@ from tests.bots.conftest import (
     post,
     telegram_webhook,
     wait_until,
+    wechat_reply_text,
     wechat_webhook,
     write_config,
 )
-from tests.harness import WAIT_S, PlatformStandIn, passive_text
+from tests.harness import WAIT_S, PlatformStandIn
 
 Start = Callable[[Path], InProcessServer]
 
@@ -65,7 +66,7 @@ def test_a_redelivery_storm_on_every_channel_is_answered_once(
     # WeChat keeps only the connection it is waiting on: a copy is sent only when the earlier
     # request got no response, so every copy that finds the answer stored gets it again, and
     # the customer sees it once. Answered once = one answer, never a second way (the API).
-    passive = {passive_text(r.content) for r in wechat if r.content.lstrip().startswith(b"<")}
+    passive = {wechat_reply_text(r.content) for r in wechat if r.content.lstrip().startswith(b"<")}
     sent_by_api = platform.calls(r"/custom/send$")
     assert (len(passive) == 1 and not sent_by_api) or (not passive and len(sent_by_api) == 1), (passive, sent_by_api)
     assert db_rows(server.db, "SELECT channel, COUNT(*) FROM inbox GROUP BY channel ORDER BY channel") == [

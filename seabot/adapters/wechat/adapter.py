@@ -10,21 +10,22 @@ worker sends the answer through ``message/custom/send``. Redeliveries get ``succ
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 import httpx
-from wechatpy.replies import create_reply
 
-from seabot.adapters.base import DeliveryError, Intake, WebhookRequest, WebhookResponse
+from seabot.adapters.base import DeliveryError, Intake, ReplayGuard, SignatureError, WebhookRequest, WebhookResponse
 from seabot.adapters.delivery import WECHAT_CS_SENDS, RejectedError, RetryPolicy, send_with_retries
 from seabot.adapters.settings import WechatConfig
 from seabot.adapters.splitting import Measure, split_text
 from seabot.adapters.wechat.api import WechatApi, classify
 from seabot.adapters.wechat.parse import CHANNEL, parse_xml
 from seabot.adapters.wechat.verify import Decryptor, check_query_signature, safe_xml
+from seabot.adapters.wechat.reply_xml import text_reply
 from seabot.core.messages import Reply
 from seabot.core.metrics import Metrics
 
@@ -39,6 +40,9 @@ _SUCCESS = WebhookResponse(200, b"success")
 class WechatOptions:
     retry: RetryPolicy = RetryPolicy()
     passive_window_s: float = 4.0  # WeChat gives up at 5 s
+    # A callback's timestamp must be this close to our clock; its nonce is remembered as long.
+    replay_window_s: float = 300.0
+    clock: Callable[[], float] = field(default=time.time)
 
 
 class WechatAdapter:
@@ -52,8 +56,10 @@ class WechatAdapter:
         metrics: Metrics,
         options: WechatOptions = WechatOptions(),
         on_close: Callable[[], Awaitable[None]] | None = None,
+        replay_guard: ReplayGuard | None = None,
     ) -> None:
         self.bot_id = bot_id
+        self._replay_guard = replay_guard
         self.config = config
         self.metrics = metrics
         self.options = options
@@ -69,6 +75,7 @@ class WechatAdapter:
         aes = query.get("encrypt_type", "raw").lower() == "aes"
         if request.method == "GET":  # URL verification from the WeChat console
             check_query_signature(self.config.token, query)
+            self._check_fresh(query)
             return WebhookResponse(200, query.get("echostr", "").encode("utf-8"))
         if request.method != "POST":
             return WebhookResponse(405, b"GET or POST only")
@@ -78,9 +85,16 @@ class WechatAdapter:
             if "signature" in query:
                 check_query_signature(self.config.token, query)
             xml = self._crypto.decrypt(request.body, query)
+        elif self._crypto is not None:
+            # Safe mode: the plain `signature` covers only token, timestamp and nonce, never the
+            # body, so one logged callback URL would let anyone post any message. Only encrypted
+            # messages, whose msg_signature covers the ciphertext, are taken.
+            raise SignatureError("safe mode is configured (encoding_aes_key): a plaintext message is refused")
         else:
             check_query_signature(self.config.token, query)
             xml = request.body
+        self._check_fresh(query)
+        self._check_nonce(query, xml)
         safe_xml(xml)
         parsed = parse_xml(xml, bot_id=self.bot_id, received_at=time.time())
         if parsed.message is None:
@@ -105,7 +119,7 @@ class WechatAdapter:
         parts = split_text(reply.text, MESSAGE_LIMIT_BYTES, Measure.UTF8)
         if not parts:
             return _SUCCESS
-        xml_reply = create_reply(parts[0], parsed.source, render=True)
+        xml_reply = text_reply(str(parsed.source.source), str(parsed.source.target), parts[0])
         if aes and self._crypto is not None:
             xml_reply = self._crypto.encrypt(xml_reply, query.get("nonce", ""), query.get("timestamp", ""))
         rest = " ".join(parts[1:])
@@ -124,6 +138,30 @@ class WechatAdapter:
         return WebhookResponse(
             200, xml_reply.encode("utf-8"), content_type="application/xml; charset=utf-8", background=background
         )
+
+    def _check_fresh(self, query: Mapping[str, str]) -> None:
+        """A signed callback is only good for a few minutes: an old URL from a log is refused."""
+        raw = query.get("timestamp", "")
+        if not (raw.isascii() and raw.isdigit()):
+            raise SignatureError("timestamp is not whole seconds")
+        stamp = float(raw)
+        skew = abs(self.options.clock() - stamp)
+        if not skew <= self.options.replay_window_s:  # also refuses nan
+            raise SignatureError(f"timestamp is {skew:.0f} s away from our clock (at most {self.options.replay_window_s:.0f})")
+
+    def _check_nonce(self, query: Mapping[str, str], message: bytes) -> None:
+        """A nonce already seen within the window with another message is a replayed signature.
+        ``message`` is the XML the signature vouches for (decrypted in safe mode), so a
+        compatible-mode copy of an encrypted message counts as the same one."""
+        if self._replay_guard is None:
+            return
+        digest = hashlib.sha256(message).hexdigest()
+        fresh = self._replay_guard.first_use(
+            f"{self.bot_id}/{CHANNEL}", query.get("nonce", ""), digest,
+            now=self.options.clock(), window_s=self.options.replay_window_s,
+        )  # fmt: skip
+        if not fresh:
+            raise SignatureError("nonce already used within the replay window for another message")
 
     # -- outbound --------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import WeChatSigner
 
 from seabot.adapters.base import BadRequestError, SignatureError
+from seabot.adapters.wechat.reply_xml import encrypted_reply
 
 __all__ = ["sign", "check_query_signature", "check_msg_signature", "safe_xml", "Decryptor"]
 
@@ -69,6 +70,7 @@ class Decryptor:
 
     def __init__(self, token: str, encoding_aes_key: str, app_id: str) -> None:
         self.token = token
+        self.app_id = app_id
         self.crypto = WeChatCrypto(token, encoding_aes_key, app_id)
 
     def decrypt(self, body: bytes, query: Mapping[str, str]) -> bytes:
@@ -90,4 +92,4 @@ class Decryptor:
         return plain if isinstance(plain, bytes) else str(plain).encode("utf-8")
 
     def encrypt(self, xml: str, nonce: str, timestamp: str) -> str:
-        return str(self.crypto.encrypt_message(xml, nonce, timestamp))
+        return encrypted_reply(self.token, self.crypto.key, self.app_id, xml, nonce, timestamp)
