@@ -12,9 +12,10 @@ from seabot.adapters.wechat.reply_xml import cdata, text_reply
 from seabot.adapters.wechat.verify import Decryptor
 
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aQ"
-# text XML can carry: no C0 controls but tab/newline/CR, no surrogates, no U+FFFE/U+FFFF
+# text XML can carry: no C0 controls but tab and newline, no surrogates, no U+FFFE/U+FFFF (a CR is
+# carried too, but every XML parser reads it back as a newline: line-end normalisation, XML 1.0 §2.11)
 xml_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff",
-                                 min_codepoint=0x09).filter(lambda c: c in "\t\n\r" or c >= " "))  # fmt: skip
+                                 min_codepoint=0x09).filter(lambda c: c in "\t\n" or c >= " "))  # fmt: skip
 
 
 def test_an_answer_with_cdata_end_stays_text() -> None:
