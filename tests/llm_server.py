@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 __all__ = [
     "Behaviour", "FakeLLM", "answer", "stall", "status", "raw", "refusal", "error_object", "serve_fake_llm",
+    "free_port",
     "FakeClock",
 ]  # fmt: skip
 
@@ -226,8 +227,15 @@ class FakeClock:
         await asyncio.sleep(0)
 
 
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @contextmanager
-def serve_fake_llm() -> Iterator[FakeLLM]:
+def serve_fake_llm(port: int = 0) -> Iterator[FakeLLM]:
+    """A stand-in on 127.0.0.1 (``port`` 0: one the OS picks; another: come back where one was)."""
     fake = FakeLLM()
     app = Starlette(
         routes=[
@@ -237,7 +245,7 @@ def serve_fake_llm() -> Iterator[FakeLLM]:
     )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         app, log_config=None, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1

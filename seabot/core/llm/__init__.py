@@ -18,11 +18,11 @@ from seabot.core.llm.errors import (
 from seabot.core.llm.prompt import Prompt, build_prompt, estimate_tokens
 from seabot.core.llm.pricing import cost_usd
 from seabot.core.llm.retry import Backoff, Clock, Deadline, SystemClock, with_retries
-from seabot.core.llm.settings import TIER_ORDER, LLMSettings, TierSpec
+from seabot.core.llm.settings import DEFAULT_PROVIDER, TIER_ORDER, CanarySpec, LLMSettings, ProviderSpec, TierSpec
 
 __all__ = [
-    "Backoff", "ChatClient", "ChatMessage", "ChatRequest", "ChatResult", "CircuitBreaker", "Clock", "Deadline",
+    "Backoff", "CanarySpec", "ChatClient", "DEFAULT_PROVIDER", "ChatMessage", "ChatRequest", "ChatResult", "CircuitBreaker", "Clock", "Deadline",
     "LLMAuthError", "LLMBadResponse", "LLMConnectError", "LLMError", "LLMRateLimited", "LLMRefused", "LLMRequestError",
-    "LLMServerError", "LLMSettings", "LLMTimeout", "LLMUnavailable", "LLMUnsupportedParameter", "Prompt", "SystemClock", "TIER_ORDER",
+    "LLMServerError", "LLMSettings", "ProviderSpec", "LLMTimeout", "LLMUnavailable", "LLMUnsupportedParameter", "Prompt", "SystemClock", "TIER_ORDER",
     "TierSpec", "build_prompt", "cost_usd", "estimate_tokens", "with_retries",
 ]  # fmt: skip

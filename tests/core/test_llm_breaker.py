@@ -1,0 +1,151 @@
+"""The breaker recovers within seconds of the provider recovering, and one burst of failures does
+not open the breakers of models that were never tried (issue 11, item 12). Real loopback
+servers, a real SQLite file, an injected clock."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import httpx
+import pytest
+
+from llm_server import FakeClock, FakeLLM, answer, free_port, serve_fake_llm, status
+from seabot.core.budget import BudgetGuard
+from seabot.core.faq import FaqEntry
+from seabot.core.llm import ChatClient, CircuitBreaker, LLMSettings, ProviderSpec, TierSpec
+from seabot.core.llm.responder import TieredResponder
+from seabot.core.messages import ChatKind
+from seabot.core.metrics import Metrics
+from seabot.core.offline import OfflineResponder
+from seabot.core.profile import BotProfile
+from seabot.core.responder import ResponderRequest
+from seabot.storage import SqliteStore
+
+pytestmark = pytest.mark.anyio
+
+BOT = BotProfile(
+    bot_id="shop", display_name="Sabai Mart", languages=("en",),
+    faq=(FaqEntry("shipping", {"en": ("how much is shipping",)}, {"en": "Shipping is 40 baht."}),),
+)  # fmt: skip
+
+
+def test_an_open_breaker_probes_after_a_second_then_backs_off_up_to_the_cooldown() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failures=2, cooldown_s=8, clock=lambda: now[0], probe_s=1)
+    breaker.failure("p")
+    assert breaker.failure("p") and not breaker.allow("p")
+    waits = []
+    for _ in range(6):  # the provider stays down: each failed probe doubles the wait, up to 8 s
+        start = now[0]
+        while not breaker.allow("p"):
+            now[0] += 0.25
+        waits.append(now[0] - start)
+        assert not breaker.allow("p")  # one probe at a time
+        breaker.failure("p")
+    assert waits == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    now[0] += 8
+    assert breaker.allow("p")
+    breaker.success("p")  # the probe got through: closed at once
+    assert breaker.allow("p") and breaker.allow("p") and not breaker.is_open("p")
+
+
+def test_a_probe_that_never_reports_lets_another_one_go() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failures=1, cooldown_s=10, clock=lambda: now[0], probe_s=2)
+    breaker.failure("p")
+    now[0] = 2
+    assert breaker.allow("p")  # its message ran out of time before the call: no outcome
+    now[0] = 4
+    assert breaker.allow("p")
+
+
+def _settings(tiers: dict[str, TierSpec], **overrides: object) -> LLMSettings:
+    values: dict[str, object] = dict(
+        base_url="http://unused/v1", api_key="k", timeout_s=5, deadline_s=30, max_retries=1, backoff_base_s=0.01,
+        backoff_max_s=0.02, breaker_failures=5, breaker_cooldown_s=60, breaker_probe_s=1, tiers=tiers,
+    )  # fmt: skip
+    values.update(overrides)
+    return LLMSettings(**values)  # type: ignore[arg-type]
+
+
+def _responder(settings: LLMSettings, clients: dict[str, ChatClient], store: SqliteStore, clock: FakeClock) -> TieredResponder:
+    return TieredResponder(
+        settings, None, OfflineResponder.for_profiles([BOT]), budget=BudgetGuard(store), cache=None,
+        metrics=Metrics(), clock=clock, rand=random.Random(5), clients=clients,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _request(store: SqliteStore, user: str, tier: str = "premium") -> ResponderRequest:
+    conversation = store.conversation("shop", "console", user, ChatKind.PRIVATE)
+    return ResponderRequest(bot=BOT, text="where is my parcel", lang="en", tier=tier,
+                            conversation_key=f"console:{user}", conversation_id=conversation.id)  # fmt: skip
+
+
+TIERS = {name: TierSpec(name, f"m-{name}", 1, 1, provider="gw") for name in ("fast", "balanced", "premium")}
+
+
+async def test_after_a_burst_at_start_the_first_probe_after_recovery_brings_every_model_back(
+    store: SqliteStore, http: httpx.AsyncClient
+) -> None:
+    port = free_port()  # nothing listens there yet: the provider is down
+    settings = _settings(TIERS, providers={"gw": ProviderSpec("gw", f"http://127.0.0.1:{port}/v1", "k")})
+    clock = FakeClock()
+    responder = _responder(settings, {"gw": ChatClient(http, f"http://127.0.0.1:{port}/v1", "k")}, store, clock)
+    burst = await asyncio.gather(*(responder.respond(_request(store, f"u{i}")) for i in range(21)))
+    assert all(a.responder == "offline" and a.text for a in burst)
+    provider = responder._providers["gw"]  # noqa: SLF001 - the breakers are the subject here
+    assert provider.down()
+    assert not any(provider.models.is_open(f"m-{t}") for t in ("fast", "balanced", "premium"))  # never blamed
+    assert (await responder.respond(_request(store, "later"))).responder == "offline"  # still down: skipped
+
+    with serve_fake_llm(port) as llm:  # the provider recovers
+        clock.t += 1.0  # within seconds, not a minute
+        got = await responder.respond(_request(store, "after"))
+        assert (got.responder, got.tier, got.text) == ("llm", "premium", "answer from m-premium")
+        assert not provider.down()
+        for i in range(3):  # every model is back at once, none waits out a cool-down of its own
+            for tier in ("fast", "balanced"):
+                assert (await responder.respond(_request(store, f"n{i}", tier))).tier == tier
+        assert len(llm.calls()) == 7
+
+
+async def test_a_burst_of_5xx_opens_only_the_model_that_failed(llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient) -> None:
+    settings = _settings(TIERS, providers={"gw": ProviderSpec("gw", llm.base_url, "k")})
+    clock = FakeClock()
+    responder = _responder(settings, {"gw": ChatClient(http, llm.base_url, "k")}, store, clock)
+    llm.always("m-premium", status(503))
+    answers = await asyncio.gather(*(responder.respond(_request(store, f"u{i}")) for i in range(21)))
+    assert {a.tier for a in answers} == {"balanced"}  # the next tier answered every one
+    provider = responder._providers["gw"]  # noqa: SLF001
+    assert provider.models.is_open("m-premium") and not provider.down()
+    assert not provider.models.is_open("m-balanced") and not provider.models.is_open("m-fast")
+    premium_calls = len(llm.calls("m-premium"))
+    assert (await responder.respond(_request(store, "skip"))).tier == "balanced"
+    assert len(llm.calls("m-premium")) == premium_calls  # skipped while open
+    llm.always("m-premium", answer("premium is back"))
+    clock.t += 1.0
+    assert (await responder.respond(_request(store, "probe"))).text == "premium is back"
+
+
+async def test_a_provider_that_is_down_does_not_slow_the_others(store: SqliteStore, http: httpx.AsyncClient) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    with serve_fake_llm() as healthy:
+        tiers = {
+            "premium": TierSpec("premium", "m-premium", 2, 8, provider="dead"),
+            "balanced": TierSpec("balanced", "m-balanced", 1, 1, provider="dead"),
+            "fast": TierSpec("fast", "m-fast", 1, 1, provider="ok"),
+        }
+        settings = _settings(tiers, providers={"dead": ProviderSpec("dead", dead, "k"), "ok": ProviderSpec("ok", healthy.base_url, "k")})
+        clock = FakeClock()
+        async with httpx.AsyncClient() as other_pool:  # each provider its own pool
+            clients = {"dead": ChatClient(http, dead, "k"), "ok": ChatClient(other_pool, healthy.base_url, "k")}
+            responder = _responder(settings, clients, store, clock)
+            first = await responder.respond(_request(store, "u0"))
+            # premium could not be reached: balanced, on the same provider, is not tried for this message
+            assert (first.tier, first.text) == ("fast", "answer from m-fast")
+            for i in range(1, 10):
+                assert (await responder.respond(_request(store, f"u{i}"))).tier == "fast"
+            assert responder._providers["dead"].down()  # noqa: SLF001
+            assert sum(clock.sleeps) < 1  # no backoff waits spent on the dead one
+            assert len(healthy.calls()) == 10
