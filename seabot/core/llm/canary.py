@@ -6,7 +6,7 @@ back by itself when it is clearly worse.
   keeps the conversations that were already on the canary there.
 - **Judged**: both arms' newest outcomes are kept; once each has ``min_answers``, the canary is
   rolled back when its error rate is more than ``max_error_rate_increase`` above the control's,
-  or its p95 latency more than ``max_p95_increase`` above it.
+  or its p95 latency more than ``max_p95_increase`` above it (and at least ``min_p95_gap_s``).
 - **Durable**: a rollback or a promotion is a ``CanaryDecision`` kept behind ``CanaryStateStore``
   (over the store's settings); a restart does not bring a rolled-back canary back. A decision
   names the canary it was about: configuring another canary starts a new trial.
@@ -139,7 +139,8 @@ def judge(canary: ArmWindow, control: ArmWindow, spec: CanarySpec) -> str | None
                 f" (margin {spec.max_error_rate_increase:.1%})")  # fmt: skip
     ours, theirs = canary.p95(), control.p95()
     if (ours is not None and theirs is not None and len(canary.latencies) >= spec.min_answers
-            and len(control.latencies) >= spec.min_answers and ours > theirs * (1.0 + spec.max_p95_increase)):  # fmt: skip
+            and len(control.latencies) >= spec.min_answers and ours > theirs * (1.0 + spec.max_p95_increase)
+            and ours - theirs >= spec.min_p95_gap_s):  # fmt: skip
         return f"p95 latency {ours * 1000:.0f} ms, the control's {theirs * 1000:.0f} ms (margin +{spec.max_p95_increase:.0%})"
     return None
 

@@ -39,6 +39,7 @@ class CanarySpec:
     min_answers: int = 50  # per arm, before the canary is judged
     max_error_rate_increase: float = 0.05  # absolute, over the control arm's error rate
     max_p95_increase: float = 0.5  # relative: 0.5 = the canary's p95 may be 50 % above the control's
+    min_p95_gap_s: float = 0.1  # and a gap smaller than this is never "clearly worse"
     window: int = 500  # the newest outcomes per arm that are judged
 
 
