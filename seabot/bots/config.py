@@ -20,11 +20,13 @@ from seabot.adapters.settings import LineConfig, TelegramConfig, WechatConfig
 from seabot.bots.schema import Section
 from seabot.core.faq import FaqEntry
 from seabot.core.language import LANGUAGES
+from seabot.core.llm.settings import DEFAULT_PROVIDER, CanarySpec, LLMSettings, ProviderSpec, TierSpec
 from seabot.core.profile import BotProfile
 from seabot.core.routing import RoutingConfigError, RoutingRules
 
 __all__ = [
-    "AppConfig", "BotConfig", "ServerConfig", "StorageConfig", "LLMConfig", "TierConfig",
+    "AppConfig", "BotConfig", "ServerConfig", "StorageConfig", "LLMConfig", "TierConfig", "ProviderConfig",
+    "CanaryConfig", "DEFAULT_PROVIDER",
     "TelegramConfig", "LineConfig", "WechatConfig", "TIERS", "load_config", "config_path",
 ]  # fmt: skip
 
@@ -49,6 +51,32 @@ class StorageConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """``[llm.providers.<name>]``: another OpenAI-compatible API, with its own pool and breaker."""
+
+    name: str
+    base_url: str
+    api_key: str = field(default="", repr=False)
+    timeout_s: float | None = None
+    stream: bool = False  # stream completions, which measures time to first token
+    max_connections: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryConfig:
+    """``[llm.tiers.<tier>.canary]``: ``share`` of the tier's conversations try this model/provider."""
+
+    model: str
+    provider: str
+    share: float
+    input_usd_per_mtok: float | None = None
+    output_usd_per_mtok: float | None = None
+    min_answers: int = 50
+    max_error_rate_increase: float = 0.05
+    max_p95_increase: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class TierConfig:
     name: str
     model: str
@@ -56,23 +84,68 @@ class TierConfig:
     output_usd_per_mtok: float
     timeout_s: float | None = None
     max_history_tokens: int = 2000
+    provider: str = DEFAULT_PROVIDER
+    canary: CanaryConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LLMConfig:
     base_url: str = "https://api.openai.com/v1"
-    api_key: str = ""
+    api_key: str = field(default="", repr=False)
     timeout_s: float = 20.0
     deadline_s: float = 30.0
     max_retries: int = 2
     cache_ttl_s: float = 3600.0
     breaker_failures: int = 5
-    breaker_cooldown_s: float = 60.0
+    breaker_cooldown_s: float = 10.0  # the longest wait between two probes of an open breaker
+    breaker_probe_s: float = 1.0  # the first wait (doubled per failed probe)
+    stream: bool = False  # for [llm]'s own provider
     tiers: Mapping[str, TierConfig] = field(default_factory=dict)
+    providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:
-        return bool(self.api_key.strip())
+        """A model can be asked: [llm] has a key, or a tier uses a provider of its own."""
+        return bool(self.api_key.strip()) or any(t.provider != DEFAULT_PROVIDER for t in self.tiers.values())
+
+    def settings(self) -> LLMSettings:
+        """The LLM layer's own typed settings."""
+        return LLMSettings(
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout_s=self.timeout_s,
+            deadline_s=self.deadline_s,
+            max_retries=self.max_retries,
+            cache_ttl_s=self.cache_ttl_s,
+            breaker_failures=self.breaker_failures,
+            breaker_cooldown_s=self.breaker_cooldown_s,
+            breaker_probe_s=self.breaker_probe_s,
+            tiers={name: _tier_spec(tier) for name, tier in self.tiers.items()},
+            providers={
+                DEFAULT_PROVIDER: ProviderSpec(DEFAULT_PROVIDER, self.base_url, self.api_key, stream=self.stream),
+                **{
+                    name: ProviderSpec(name, p.base_url, p.api_key, timeout_s=p.timeout_s, stream=p.stream,
+                                       max_connections=p.max_connections)  # fmt: skip
+                    for name, p in self.providers.items()
+                },
+            },
+        )
+
+
+def _tier_spec(tier: TierConfig) -> TierSpec:
+    c = tier.canary
+    canary = None
+    if c is not None:
+        canary = CanarySpec(
+            model=c.model, provider=c.provider, share=c.share, input_usd_per_mtok=c.input_usd_per_mtok,
+            output_usd_per_mtok=c.output_usd_per_mtok, min_answers=c.min_answers,
+            max_error_rate_increase=c.max_error_rate_increase, max_p95_increase=c.max_p95_increase,
+        )  # fmt: skip
+    return TierSpec(
+        name=tier.name, model=tier.model, input_usd_per_mtok=tier.input_usd_per_mtok,
+        output_usd_per_mtok=tier.output_usd_per_mtok, timeout_s=tier.timeout_s,
+        max_history_tokens=tier.max_history_tokens, provider=tier.provider, canary=canary,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +242,8 @@ def _storage(s: Section, base: Path) -> StorageConfig:
 
 def _llm(s: Section) -> LLMConfig:
     d = LLMConfig()
+    providers = _providers(s.sub("providers"))
+    known = {DEFAULT_PROVIDER, *providers}
     tiers_section = s.sub("tiers")
     tiers: dict[str, TierConfig] = {}
     for name in tiers_section.names():
@@ -176,13 +251,17 @@ def _llm(s: Section) -> LLMConfig:
         if name not in TIERS:
             t.problem(f"unknown tier {name!r}; tiers are {', '.join(TIERS)}")
             continue
+        model = t.text("model", required=True, non_empty=True)
+        provider = _provider_name(t, DEFAULT_PROVIDER, known)
         tiers[name] = TierConfig(
             name=name,
-            model=t.text("model", required=True, non_empty=True),
+            model=model,
             input_usd_per_mtok=t.number("input_usd_per_mtok", 0.0),
             output_usd_per_mtok=t.number("output_usd_per_mtok", 0.0),
             timeout_s=t.number("timeout_s", None, positive=True),
             max_history_tokens=int(t.number("max_history_tokens", 2000, positive=True)),
+            provider=provider,
+            canary=_canary(t.sub("canary"), model, provider, known) if t.has("canary") else None,
         )
         t.finish()
     base_url = s.text("base_url", d.base_url, non_empty=True).rstrip("/")
@@ -200,9 +279,67 @@ def _llm(s: Section) -> LLMConfig:
         cache_ttl_s=s.number("cache_ttl_s", d.cache_ttl_s),
         breaker_failures=int(s.number("breaker_failures", d.breaker_failures, positive=True)),
         breaker_cooldown_s=s.number("breaker_cooldown_s", d.breaker_cooldown_s),
+        breaker_probe_s=s.number("breaker_probe_s", d.breaker_probe_s),
+        stream=s.get("stream", bool, d.stream),
         tiers=tiers,
+        providers=providers,
     )
     s.finish()
+    return config
+
+
+def _providers(s: Section) -> dict[str, ProviderConfig]:
+    found = {}
+    for name in s.names():
+        p = s.sub(name)
+        if name == DEFAULT_PROVIDER:
+            p.problem(f"{DEFAULT_PROVIDER!r} is [llm]'s own base_url and api_key; name this provider otherwise")
+            p.finish()
+            continue
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
+            p.problem("a provider name may use letters, digits, '.', '-' and '_' (at most 64)")
+        base_url = p.text("base_url", required=True, non_empty=True).rstrip("/")
+        if base_url and not base_url.startswith(("http://", "https://")):
+            p.problem(f"must be an http(s) URL such as https://api.deepseek.com/v1, got {base_url!r}", "base_url")
+        found[name] = ProviderConfig(
+            name=name,
+            base_url=base_url,
+            api_key=p.text("api_key", ""),
+            timeout_s=p.number("timeout_s", None, positive=True),
+            stream=p.get("stream", bool, False),
+            max_connections=int(p.number("max_connections", 100, positive=True)),
+        )
+        p.finish()
+    return found
+
+
+def _provider_name(s: Section, default: str, known: set[str]) -> str:
+    name = s.text("provider", default, non_empty=True)
+    if name not in known:
+        choices = ", ".join(sorted(known))
+        s.problem(f"unknown provider {name!r}; add [llm.providers.{name}] or use one of: {choices}", "provider")
+    return name
+
+
+def _canary(c: Section, tier_model: str, tier_provider: str, known: set[str]) -> CanaryConfig:
+    model = c.text("model", tier_model, non_empty=True)
+    provider = _provider_name(c, tier_provider, known)
+    share = c.number("share")  # required
+    if not 0.0 <= share <= 1.0:
+        c.problem(f"must be between 0 and 1 (a share of the tier's conversations), got {share:g}", "share")
+    if (model, provider) == (tier_model, tier_provider):
+        c.problem("names the tier's own model and provider; a canary needs another model or provider")
+    config = CanaryConfig(
+        model=model,
+        provider=provider,
+        share=share,
+        input_usd_per_mtok=c.number("input_usd_per_mtok", None),
+        output_usd_per_mtok=c.number("output_usd_per_mtok", None),
+        min_answers=int(c.number("min_answers", 50, positive=True)),
+        max_error_rate_increase=c.number("max_error_rate_increase", 0.05),
+        max_p95_increase=c.number("max_p95_increase", 0.5),
+    )
+    c.finish()
     return config
 
 

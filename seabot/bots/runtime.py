@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -11,7 +12,10 @@ from seabot.bots.config import AppConfig, LLMConfig
 from seabot.core.answer_cache import AnswerCache
 from seabot.core.budget import BudgetGuard
 from seabot.core.handoff import HandoffNotifier
-from seabot.core.llm import ChatClient, LLMSettings, TierSpec
+from seabot.core.llm import LLMSettings, ProviderSpec
+from seabot.core.llm.canary import SettingsCanaryStore
+from seabot.core.llm.ledger import CounterModelStats
+from seabot.core.llm.pools import LLMPools
 from seabot.core.llm.responder import TieredResponder
 from seabot.core.language import LanguageDetector
 from seabot.core.metrics import Metrics
@@ -42,27 +46,17 @@ def _describe(metrics: Metrics) -> None:
 
 def llm_settings(config: LLMConfig) -> LLMSettings:
     """The LLM layer's settings from the validated ``[llm]`` config."""
-    return LLMSettings(
-        base_url=config.base_url,
-        api_key=config.api_key,
-        timeout_s=config.timeout_s,
-        deadline_s=config.deadline_s,
-        max_retries=config.max_retries,
-        cache_ttl_s=config.cache_ttl_s,
-        breaker_failures=config.breaker_failures,
-        breaker_cooldown_s=config.breaker_cooldown_s,
-        tiers={
-            name: TierSpec(
-                name=name,
-                model=tier.model,
-                input_usd_per_mtok=tier.input_usd_per_mtok,
-                output_usd_per_mtok=tier.output_usd_per_mtok,
-                timeout_s=tier.timeout_s,
-                max_history_tokens=tier.max_history_tokens,
-            )
-            for name, tier in config.tiers.items()
-        },
-    )
+    return config.settings()
+
+
+def open_llm_pool(settings: LLMSettings) -> Callable[[ProviderSpec], httpx.AsyncClient]:
+    """How each LLM provider's own pool is opened."""
+
+    def open_pool(provider: ProviderSpec) -> httpx.AsyncClient:
+        timeout = httpx.Timeout(provider.timeout_s or settings.timeout_s)
+        return outbound.open_client(timeout=timeout, max_connections=provider.max_connections, headers={"User-Agent": "seabot"})
+
+    return open_pool
 
 
 def open_http_client(config: LLMConfig) -> httpx.AsyncClient:
@@ -80,6 +74,7 @@ class Runtime:
     pipelines: dict[str, Pipeline]
     http: httpx.AsyncClient | None = None
     responder: Responder | None = field(default=None)
+    llm: LLMPools | None = None  # the LLM providers' own pools
 
     @classmethod
     def open(cls, config: AppConfig) -> Runtime:
@@ -92,15 +87,20 @@ class Runtime:
         offline = OfflineResponder.for_profiles(bot.profile for bot in config.bots.values())
         http = open_http_client(config.llm)
         responder: Responder = offline
+        llm: LLMPools | None = None
         if config.llm.enabled:
             settings = llm_settings(config.llm)
+            llm = LLMPools(settings, open_llm_pool(settings))  # one pool per provider
             responder = TieredResponder(
                 settings,
-                ChatClient(http, settings.base_url, settings.api_key),
+                None,
                 offline,
                 budget=BudgetGuard(store),
                 cache=AnswerCache(store, settings.cache_ttl_s),
                 metrics=metrics,
+                clients=llm.clients,
+                canary_state=SettingsCanaryStore(store),
+                model_stats=CounterModelStats(store),
             )
         rate_limiter = RateLimiter(store)
         notifier = HandoffNotifier(http)
@@ -111,7 +111,7 @@ class Runtime:
             )
             for bot_id, bot in config.bots.items()
         }  # fmt: skip
-        return cls(config, store, metrics, detector, offline, pipelines, http, responder)
+        return cls(config, store, metrics, detector, offline, pipelines, http, responder, llm=llm)
 
     def pipeline(self, bot_id: str) -> Pipeline:
         self.config.bot(bot_id)  # raises UnknownBotError naming the configured bots
@@ -119,6 +119,10 @@ class Runtime:
 
     async def aclose(self) -> None:
         try:
+            if isinstance(self.responder, TieredResponder):
+                await self.responder.aclose()  # the per model numbers not yet written
+            if self.llm is not None:
+                await self.llm.aclose()
             if self.http is not None:
                 await self.http.aclose()
         finally:
