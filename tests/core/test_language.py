@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
+from shared_data import shared_path
+
 from seabot.core.language import LANGUAGES, UNDETERMINED, Detection, LanguageDetector
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 
 
 @pytest.fixture(scope="module")
@@ -160,9 +160,7 @@ def test_detectors_are_independent() -> None:
 
 
 def test_shared_dev_set_accuracy(detector: LanguageDetector) -> None:
-    path = SHARED / "langid" / "dev.jsonl"
-    if not path.exists():
-        pytest.skip("shared langid data not present")
+    path = shared_path("langid", "dev.jsonl")
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     hits: Counter[str] = Counter()
     seen: Counter[str] = Counter()

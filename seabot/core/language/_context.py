@@ -23,15 +23,29 @@ _LOCALE_ALIASES = {
 
 #: Chat tokens every language uses; a message made only of these says nothing new.
 UNIVERSAL_TOKENS = frozenset(
-    """ok okay oke okey okie okk k kk ya yaa yes yup yep yeah no nope noted thanks thank thx tq
-    ty tks tku hi hii hello helo hallo hey bye byebye lol haha hahaha hehe hihi wkwk xd sip
+    """ok okay oke okey okie okk k kk ya yaa yes yup yep yeap yeah yea no nope noted thanks thank
+    thx tq ty tks tku hi hii hello helo hallo hey bye byebye lol haha hahaha hehe hihi xd sip
     sorry sry pls plz please cod ready done up""".split()
 )
 
+#: English as written in Singapore and Malaysia: discourse particles and interjections that
+#: both Singlish/Manglish and Malay chat use (*can lah*, *ok lor*, *wah so late eh*, *alamak*).
+#: They are no evidence against English; Malay content around them still makes a line Malay.
+#: Laughter is here too (*hehe*, *haha*): it says nothing about the language (Indonesian
+#: *wkwk* and Thai *555* are the specific kinds, handled apart).
+REGIONAL_PARTICLES = frozenset(
+    """la lah lahh laa lor lorh leh lei meh mah hor liao ah ahh eh ehh wah waa wahh alamak
+    aiyo aiyoh aiyah aiya aiyer walao walau wlao sian shiok hmm hmmm hm erm uh oh ooh aww
+    boss bro hahah hahahah hahahaha hehehe hihihi lmao""".split()
+)
 
-#: ... of which these still lean to a language (Indonesian *ya/oke/sip/wkwk*, Malaysian *tq*):
-#: with no conversation or locale to go on, the word model decides them rather than English.
-LEANING_TOKENS = frozenset("ya yaa oke okey sip wkwk tq".split())
+#: Chat tokens that carry no language on their own: universal ones and regional particles.
+NEUTRAL_TOKENS = UNIVERSAL_TOKENS | REGIONAL_PARTICLES
+
+#: ... of which these still lean to a language (Indonesian *ya/oke/sip*): with no conversation
+#: or locale to go on, the word model decides them rather than English. (*tq* abbreviates
+#: English "thank you": Singlish and Manglish use it as much as Malay chat does.)
+LEANING_TOKENS = frozenset("ya yaa oke okey sip".split())
 
 
 def locale_language(locale: str | None) -> str | None:

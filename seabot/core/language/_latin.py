@@ -45,6 +45,8 @@ class LatinModel:
             for g, row in table["trigrams"].items()
         }
         self._unseen: Vector = (_TRIGRAM_UNSEEN,) * len(LATIN_LANGS)
+        raw_idms = resources.files(__package__).joinpath("data/idms_words.json.gz").read_bytes()
+        self._idms: dict[str, float] = json.loads(gzip.decompress(raw_idms))["id_minus_ms"]
 
     @staticmethod
     def _clipped(values: list[float]) -> Vector:
@@ -59,6 +61,11 @@ class LatinModel:
         """Whether ``word`` is in the Malay list and likelier Malay/Indonesian than English."""
         known = self._words.get(word)
         return known is not None and known[_MS] > -_CLIP and max(known[_ID], known[_MS]) > known[_EN]
+
+    def id_ms_lean(self, word: str) -> float | None:
+        """Nats by which ``word`` is likelier Indonesian than Malay in real informal text
+        (negative: Malay), or ``None`` when the corpus table has not seen it often enough."""
+        return self._idms.get(word)
 
     def word_vector(self, word: str) -> Vector:
         known = self._words.get(word)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._context import LEANING_TOKENS, UNIVERSAL_TOKENS, conversation_language, locale_language
+from . import _conversation
+from ._context import LEANING_TOKENS, NEUTRAL_TOKENS, conversation_language, locale_language
 from ._idms import IdMsMarkers
 from ._latin import LATIN_LANGS, LatinModel
 from ._script import ScriptProfile, profile, script_language
@@ -16,9 +19,6 @@ UNDETERMINED = "und"
 _EN, _ID, _MS, _TL, _VI = (LATIN_LANGS.index(x) for x in ("en", "id", "ms", "tl", "vi"))
 #: Nats added per word spelled with letters only Vietnamese uses.
 _VI_LETTER_BONUS = 8.0
-#: Base-rate lean towards Indonesian on exact ties. Kept at zero: dev.jsonl's "ms" items are
-#: largely Indonesian, so dev cannot estimate it, and a lean costs informal Malay dearly.
-_INDONESIAN_BASE = 0.0
 #: Nats a platform locale adds to its language.
 _LOCALE_PRIOR = 1.5
 #: Nats the conversation's language gets on a short (1-2 word) message.
@@ -33,6 +33,17 @@ _TEMPERATURE = 2.0
 #: A marker at least this strong overrules the word model's id/ms lean when the two disagree
 #: (*sbb*, *bdk* are Malaysian chat spellings missing from wordfreq's small Malay list).
 _STRONG_MARKER = 2.0
+#: What a neutral chat token (ok, lah, hehe) counts for in a message with other words: nothing
+#: for English, a hair less for Indonesian/Malay (so it never tips English text into Malay),
+#: and less for Tagalog/Vietnamese (laughter and particles are not evidence of Tagalog).
+_NEUTRAL_VECTOR = (0.0, -0.25, -0.25, -2.0, -2.0)
+#: English loanwords (*transfer*, *tracking*, *admin*) lean to whichever side's corpus talks
+#: about shops more; their corpus id/ms lean counts this much.
+_LOANWORD_LEAN = 0.3
+#: Indonesian laughter, however long: wkwk, wkwkwk, wkwkwkwkk.
+_WKWK = re.compile(r"a?(?:wk){2,}[wk]*")
+#: Thai laughter (5 is "ha" in Thai): 555, 55555, written as a number.
+_THAI_LAUGH = re.compile(r"(?<![\d.,])5{3,}(?![\d.,])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,26 +67,38 @@ class LanguageDetector:
         *,
         locale: str | None = None,
         conversation_lang: str | None = None,
+        recent_customer_texts: Sequence[str] = (),
     ) -> Detection:
+        """Detect ``text``'s language. ``conversation_lang`` is the conversation's current
+        language; ``recent_customer_texts`` are the customer's earlier messages in it, oldest
+        first (the last few are used): when given, a message whose own words leave the
+        languages close is decided by the conversation's evidence."""
         try:
-            return self._detect(text, locale_language(locale), conversation_language(conversation_lang))
+            return self._detect(
+                text, locale_language(locale), conversation_language(conversation_lang), recent_customer_texts
+            )
         except Exception:  # noqa: BLE001 - detection must never take a message down
             return Detection(UNDETERMINED, 0.0)
 
-    def _detect(self, text: str, prior: str | None, current: str | None) -> Detection:
+    def _detect(self, text: str, prior: str | None, current: str | None, recent: Sequence[str]) -> Detection:
         cleaned = clean(text)
         script = profile(cleaned)
         settled = script_language(script)
         if settled is not None:
             return Detection(*settled)
-        tokens = self._latin.tokens(cleaned) if script.latin else []
-        if not tokens:
-            return self._nothing_to_go_on(current)
-        if all(t in UNIVERSAL_TOKENS for t in tokens):
+        tokens = self._tokens(cleaned) if script.latin else []
+        if all(t in NEUTRAL_TOKENS for t in tokens):
+            if _THAI_LAUGH.search(text[:200]) and current in (None, "th"):
+                return Detection("th", 0.6)
+            if not tokens:
+                return self._nothing_to_go_on(current)
             context = current is not None or prior is not None
             if context or not any(t in LEANING_TOKENS for t in tokens):
                 return self._universal_only(prior, current)
-        return self._latin_decision(cleaned, tokens, script, prior, current)
+        return self._latin_decision(cleaned, tokens, script, prior, current, recent)
+
+    def _tokens(self, cleaned: str) -> list[str]:
+        return ["wkwk" if _WKWK.fullmatch(t) else t for t in self._latin.tokens(cleaned)]
 
     @staticmethod
     def _nothing_to_go_on(current: str | None) -> Detection:
@@ -85,42 +108,104 @@ class LanguageDetector:
 
     @staticmethod
     def _universal_only(prior: str | None, current: str | None) -> Detection:
-        """"ok", "thanks", "hi": keep the conversation's language, else the locale's, else English."""
+        """"ok", "thanks", "lah": keep the conversation's language, else the locale's, else English."""
         if current is not None:
             return Detection(current, 0.6)
         if prior is not None:
             return Detection(prior, 0.5)
         return Detection("en", 0.5)
 
-    def _latin_decision(
-        self, cleaned: str, tokens: list[str], script: ScriptProfile, prior: str | None, current: str | None
-    ) -> Detection:
+    def _scores(self, cleaned: str, tokens: list[str], script: ScriptProfile) -> tuple[list[float], list[int], int]:
+        """Latin-language scores of one message, the count of clearly non-English tokens per
+        language, and the number of tokens that are not neutral chat tokens."""
         scores = [0.0] * len(LATIN_LANGS)
         native = [0] * len(LATIN_LANGS)
-        malay_word = self._latin.malay_word
+        content = malay_particles = 0
+        lean_only = all(t in NEUTRAL_TOKENS for t in tokens)
         for token in tokens:
-            vec = list(self._latin.word_vector(token))
-            id_marker, ms_marker = self._markers.weights(token, malay_word)
-            if self._neutral_id_ms(token, vec, id_marker - ms_marker):
-                vec[_ID] = vec[_MS] = max(vec[_ID], vec[_MS])
-            vec[_ID] += id_marker
-            vec[_MS] += ms_marker
+            vec = self._token_vector(token, neutral=token in NEUTRAL_TOKENS and not lean_only)
             for i, v in enumerate(vec):
                 scores[i] += v
+            if token in NEUTRAL_TOKENS:
+                malay_particles += vec[_MS] > vec[_ID]
+                continue
+            content += 1
             best = max(range(len(vec)), key=vec.__getitem__)
             if best != _EN and vec[best] - vec[_EN] >= _NATIVE_MARGIN:
                 native[best] += 1
+        if native[_MS]:
+            # Next to real Malay words, Malay's particles (*la*, *meh*) are Malay too:
+            # "I think you kena move on la" is Manglish, "can lah" is not.
+            native[_MS] += malay_particles
+            content += malay_particles
         scores[_VI] += _VI_LETTER_BONUS * script.vi_words
         scores[_MS] += self._markers.particles(cleaned)
-        scores[_ID] += _INDONESIAN_BASE
+        return scores, native, max(content, 1)
+
+    def _token_vector(self, token: str, *, neutral: bool) -> list[float]:
+        id_marker, ms_marker = self._markers.weights(token, self._latin.malay_word)
+        if neutral:
+            vec = list(_NEUTRAL_VECTOR)
+            lean = (self._latin.id_ms_lean(token) or 0.0) if token in LEANING_TOKENS else 0.0
+            gap = id_marker - ms_marker + lean
+            vec[_ID] -= max(0.0, -gap)
+            vec[_MS] -= max(0.0, gap)
+            return vec
+        vec = list(self._latin.word_vector(token))
+        lean = self._latin.id_ms_lean(token)
+        if lean is not None:
+            # The corpus table (real informal Malaysian and Indonesian text) sets the id/ms gap;
+            # the word model still says how likely the word is in either against en/tl/vi.
+            top = max(vec[_ID], vec[_MS])
+            if vec[_EN] >= top:
+                lean *= _LOANWORD_LEAN
+            vec[_ID] = top + min(0.0, lean)
+            vec[_MS] = top - max(0.0, lean)
+        if self._neutral_id_ms(token, vec, id_marker - ms_marker):
+            vec[_ID] = vec[_MS] = max(vec[_ID], vec[_MS])
+        vec[_ID] += id_marker
+        vec[_MS] += ms_marker
+        return vec
+
+    def _evidence(self, text: str) -> list[float] | None:
+        """An earlier message's evidence for the conversation (``None``: it carries none)."""
+        cleaned = clean(text)
+        script = profile(cleaned)
+        if script_language(script) is not None or not script.latin:
+            return None
+        tokens = self._tokens(cleaned)
+        if all(t in NEUTRAL_TOKENS for t in tokens):
+            return None
+        scores, native, content = self._scores(cleaned, tokens, script)
+        best = max(range(len(scores)), key=scores.__getitem__)
+        if best == _EN and self._code_mixed(scores, native, content) != _EN:
+            return None  # Manglish/Taglish: which language it counts for is not settled here
+        return _conversation.message_evidence(scores)
+
+    def _latin_decision(
+        self,
+        cleaned: str,
+        tokens: list[str],
+        script: ScriptProfile,
+        prior: str | None,
+        current: str | None,
+        recent: Sequence[str],
+    ) -> Detection:
+        scores, native, content = self._scores(cleaned, tokens, script)
         if prior in LATIN_LANGS:
             scores[LATIN_LANGS.index(prior)] += _LOCALE_PRIOR
         short = len(tokens) <= _SHORT
-        if short and current in LATIN_LANGS:
+        pool = None
+        if recent and _margin(scores) < _conversation.POOL_CAP + (_STICKY_PRIOR if short else 0.0):
+            pool = _conversation.pooled(self._evidence, recent, len(LATIN_LANGS))
+        if pool is not None:
+            for i, v in enumerate(pool):
+                scores[i] += v
+        elif short and current in LATIN_LANGS:
             scores[LATIN_LANGS.index(current)] += _STICKY_PRIOR
         best = max(range(len(scores)), key=scores.__getitem__)
         if best == _EN:
-            best = self._code_mixed(scores, native, len(tokens))
+            best = self._code_mixed(scores, native, content)
         confidence = _softmax_top(scores, best)
         if short and current is not None and current not in LATIN_LANGS and confidence < 0.9:
             return Detection(current, 0.5)
@@ -140,6 +225,11 @@ class LanguageDetector:
         if native[lang] and native[lang] >= _NATIVE_SHARE * n_tokens:
             return lang
         return _EN
+
+
+def _margin(scores: list[float]) -> float:
+    first, second = sorted(scores, reverse=True)[:2]
+    return first - second
 
 
 def _softmax_top(scores: list[float], best: int) -> float:
