@@ -1,0 +1,77 @@
+"""The channel adapters' small durable state on PostgreSQL: poll offsets, delivery progress, pushes.
+
+Rows sit in ``settings`` and ``counters`` under the key formats of ``seabot.core.storage.keys``,
+exactly as in the SQLite file, so ``seabot migrate --to`` copies them unchanged.
+"""
+
+from __future__ import annotations
+
+from seabot.core.storage import keys
+from seabot.core.storage.interfaces import MonthlyPushes
+from seabot.storage.postgres._base import PostgresBase
+
+__all__ = ["ChannelsSql"]
+
+
+class ChannelsSql(PostgresBase):
+    async def _setting(self, key: str) -> str | None:
+        async with self._conn() as conn:
+            row = await (await conn.execute("SELECT value FROM settings WHERE key = %s", (key,))).fetchone()
+        return None if row is None else str(row[0])
+
+    async def _put_setting(self, key: str, value: str) -> None:
+        async with self._conn() as conn:
+            await conn.execute(
+                "INSERT INTO settings (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    async def poll_offset(self, bot_id: str, channel: str) -> int | None:
+        value = await self._setting(keys.poll_offset_key(bot_id, channel))
+        return None if value is None else int(value)
+
+    async def set_poll_offset(self, bot_id: str, channel: str, offset: int) -> None:
+        await self._put_setting(keys.poll_offset_key(bot_id, channel), str(offset))
+
+    async def parts_sent(self, bot_id: str, channel: str, inbound_id: str) -> int:
+        value = await self._setting(keys.parts_sent_key(bot_id, channel, inbound_id))
+        return 0 if value is None else int(value)
+
+    async def set_parts_sent(self, bot_id: str, channel: str, inbound_id: str, parts: int) -> None:
+        await self._put_setting(keys.parts_sent_key(bot_id, channel, inbound_id), str(parts))
+
+    async def reply_token_refused(self, bot_id: str, channel: str, inbound_id: str) -> bool:
+        return await self._setting(keys.refused_token_key(bot_id, channel, inbound_id)) is not None
+
+    async def mark_reply_token_refused(self, bot_id: str, channel: str, inbound_id: str) -> None:
+        await self._put_setting(keys.refused_token_key(bot_id, channel, inbound_id), "1")
+
+    async def was_sent_by_bot(self, bot_id: str, channel: str, message_id: str) -> bool:
+        return await self._setting(keys.sent_message_key(bot_id, channel, message_id)) is not None
+
+    async def mark_sent_by_bot(self, bot_id: str, channel: str, message_id: str) -> None:
+        await self._put_setting(keys.sent_message_key(bot_id, channel, message_id), "1")
+
+    async def count_push(self, bot_id: str, channel: str, at: float) -> int:
+        async with self._conn() as conn:
+            row = await (
+                await conn.execute(
+                    "INSERT INTO counters (name, value) VALUES (%s, 1)"
+                    " ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+                    (keys.push_counter(bot_id, channel, keys.month_of(at)),),
+                )
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def push_counts(self, bot_id: str | None = None) -> list[MonthlyPushes]:
+        async with self._conn() as conn:
+            rows = await (
+                await conn.execute("SELECT name, value FROM counters WHERE strpos(name, '_pushes:') > 0 ORDER BY name")
+            ).fetchall()
+        found = []
+        for name, value in rows:
+            parsed = keys.parse_push_counter(name)
+            if parsed is not None and (bot_id is None or parsed[1] == bot_id):
+                found.append(MonthlyPushes(bot_id=parsed[1], channel=parsed[0], month=parsed[2], pushes=int(value)))
+        return found
