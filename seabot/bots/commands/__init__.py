@@ -1,6 +1,7 @@
 """One module per ``seabot`` command; each has ``add_parser(sub, common)`` and sets ``run``."""
 
 from seabot.bots.commands import (
+    canary,
     chat,
     check,
     detect,
@@ -16,6 +17,8 @@ from seabot.bots.commands import (
     telegram,
 )
 
-COMMANDS = (serve, chat, detect, route, check, history, stats, handoffs, release, forget, poll, telegram, simulate)
+COMMANDS = (
+    serve, chat, detect, route, check, history, stats, handoffs, release, forget, poll, telegram, simulate, canary,
+)  # fmt: skip
 
 __all__ = ["COMMANDS"]

@@ -1,8 +1,11 @@
-"""``seabot stats``: per bot and day, what came in, who answered, what it cost, and the savings."""
+"""``seabot stats``: per bot and day, what came in, who answered, what it cost, and the savings;
+``--models``: per provider and model, the numbers to choose models by (answers, errors, p50/p95
+latency and time to first token, tokens, cost, cost per 1 000 conversations)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import json
 import time
@@ -11,6 +14,8 @@ from collections.abc import Sequence
 
 from seabot.bots.config import AppConfig, TierConfig
 from seabot.core.budget import DAY_S, day_start
+from seabot.core.llm.canary import CanaryDecision, SettingsCanaryStore
+from seabot.core.llm.ledger import CounterModelStats, ModelRow, summarize
 from seabot.core.store import DailyStats
 from seabot.storage import SqliteStore
 
@@ -22,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--bot", help="only this bot")
     p.add_argument("--days", type=int, default=7, help="days back, today included (UTC; default 7)")
     p.add_argument("--json", action="store_true", help="one JSON document for scripts")
+    p.add_argument("--models", action="store_true", help="per provider and model: latency, TTFT, errors, cost (all bots)")
     p.set_defaults(run=run)
 
 
@@ -32,10 +38,13 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
         print("seabot stats: --days must be at least 1")
         return 2
     since = day_start(time.time()) - (args.days - 1) * DAY_S
+    if args.models:
+        return _run_models(args, config, since)
     store = SqliteStore(config.storage.path)
     try:
         days = store.daily_stats(since, args.bot)
         pushes = store.counters(LINE_PUSHES)
+        canaries = asyncio.run(canary_decisions(config, store))
     finally:
         store.close()
     reference = _reference_tier(config)
@@ -48,6 +57,7 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
             "days": rows,
             "totals": _totals(rows),
             "line_pushes": line,
+            "canaries": [_canary_json(config, tier, d) for tier, d in canaries.items()],
         }
         print(json.dumps(document, ensure_ascii=False, indent=2))
         return 0
@@ -55,7 +65,92 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     if line:
         print("\nLINE push messages (count against the LINE plan's monthly quota):")
         print(_table(["bot", "month", "pushes"], [[p["bot"], p["month"], str(p["pushes"])] for p in line]))
+    for tier, decision in canaries.items():
+        print(canary_line(config, tier, decision))
     return 0
+
+
+async def canary_decisions(config: AppConfig, store: SqliteStore) -> dict[str, CanaryDecision | None]:
+    """Each configured canary's decision in force (None: running at its share)."""
+    state = SettingsCanaryStore(store)
+    found: dict[str, CanaryDecision | None] = {}
+    for name, tier in config.llm.tiers.items():
+        if tier.canary is None:
+            continue
+        decision = await state.load(name)
+        about = decision is not None and (decision.model, decision.provider) == (tier.canary.model, tier.canary.provider)
+        found[name] = decision if about else None
+    return found
+
+
+def canary_line(config: AppConfig, tier: str, decision: CanaryDecision | None) -> str:
+    canary = config.llm.tiers[tier].canary
+    assert canary is not None
+    name = f"{canary.model}@{canary.provider}"
+    if decision is None:
+        return f"canary {tier}: {name} on {canary.share:.0%} of conversations (active)"
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(decision.at))
+    return f"canary {tier}: {name} {decision.status.replace('_', ' ')} {when} by {decision.by}: {decision.reason}"
+
+
+def _canary_json(config: AppConfig, tier: str, decision: CanaryDecision | None) -> dict[str, object]:
+    canary = config.llm.tiers[tier].canary
+    assert canary is not None
+    return {
+        "tier": tier, "model": canary.model, "provider": canary.provider, "share": canary.share,
+        "status": "active" if decision is None else str(decision.status),
+        "decided_at": None if decision is None else decision.at, "by": None if decision is None else decision.by,
+        "reason": None if decision is None else decision.reason,
+    }  # fmt: skip
+
+
+def read_model_rows(config: AppConfig, since: float, *, by_arm: bool = False) -> list[ModelRow]:
+    store = SqliteStore(config.storage.path)
+    try:
+        tallies = asyncio.run(CounterModelStats(store).read(time.strftime("%Y-%m-%d", time.gmtime(since))))
+    finally:
+        store.close()
+    return summarize(tallies, by_arm=by_arm)
+
+
+def _run_models(args: argparse.Namespace, config: AppConfig, since: float) -> int:
+    rows = read_model_rows(config, since)
+    if args.json:
+        document = {
+            "since": time.strftime("%Y-%m-%d", time.gmtime(since)),
+            "models": [model_row_json(row) for row in rows],
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print(f"no model answers in the last {args.days} day(s)")
+        return 0
+    print(model_table(rows))
+    print("\np50/p95: time a model took for a message, retries included; TTFT: time to the first streamed"
+          " token (providers with stream = true). Per model numbers are for all bots.")  # fmt: skip
+    return 0
+
+
+def model_row_json(row: ModelRow) -> dict[str, object]:
+    document = dataclasses.asdict(row)
+    document["error_rate"] = row.error_rate
+    document["cost_per_answer_usd"] = row.cost_per_answer_usd
+    return {k: v for k, v in document.items() if not (k in ("tier", "arm") and v is None)}
+
+
+def model_table(rows: Sequence[ModelRow]) -> str:
+    arms = any(row.arm is not None for row in rows)
+    headers = [*(["tier", "arm"] if arms else []), "provider", "model", "answers", "errors", "p50 ms", "p95 ms",
+               "TTFT p50", "TTFT p95", "tokens in/out", "cost $", "$/1k answers", "$/1k conv", "fallbacks"]  # fmt: skip
+    body = []
+    for r in rows:
+        rate = f"{r.errors} ({r.error_rate:.1%})" if r.error_rate is not None else str(r.errors)
+        body.append([*([r.tier or "-", r.arm or "-"] if arms else []), r.provider, r.model, str(r.answers), rate,
+                     _ms(r.p50_ms), _ms(r.p95_ms), _ms(r.ttft_p50_ms), _ms(r.ttft_p95_ms),
+                     f"{r.tokens_in}/{r.tokens_out}", _usd(r.cost_usd),
+                     _usd(None if r.cost_per_answer_usd is None else r.cost_per_answer_usd * 1000),
+                     _usd(r.cost_per_1k_conversations_usd), str(r.fallbacks)])  # fmt: skip
+    return _table(headers, body)
 
 
 def _reference_tier(config: AppConfig) -> TierConfig | None:

@@ -20,13 +20,16 @@ from typing import Protocol
 
 from seabot.core.llm.settings import TierSpec
 
-__all__ = ["Series", "Tally", "ModelStatsStore", "Counters", "CounterModelStats", "ModelLedger", "bucket_edge"]
+__all__ = [
+    "Series", "Tally", "ModelStatsStore", "Counters", "CounterModelStats", "ModelLedger", "ModelRow", "summarize",
+    "bucket_edge",
+]
 
 log = logging.getLogger("seabot.llm")
 
-_FIRST_EDGE_S = 0.01
+_FIRST_EDGE_S = 0.001
 _GROWTH = 1.15  # each bucket 15 % wider than the last: percentiles within 15 %
-_BUCKETS = 80  # 10 ms … about 1.4 hours
+_BUCKETS = 90  # 1 ms … about 5 minutes
 
 
 def _bucket(seconds: float) -> int:
@@ -232,3 +235,67 @@ class ModelLedger:
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
         await self.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRow:
+    """One provider and model (optionally one tier and arm) over some days: the numbers to choose by."""
+
+    provider: str
+    model: str
+    tier: str | None
+    arm: str | None
+    answers: int
+    errors: int
+    fallbacks: int
+    conversations: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    p50_ms: float | None
+    p95_ms: float | None
+    ttft_p50_ms: float | None
+    ttft_p95_ms: float | None
+    cost_per_1k_conversations_usd: float | None
+
+    @property
+    def error_rate(self) -> float | None:
+        calls = self.answers + self.errors
+        return None if calls == 0 else self.errors / calls
+
+    @property
+    def cost_per_answer_usd(self) -> float | None:
+        return None if self.answers == 0 else self.cost_usd / self.answers
+
+
+def summarize(tallies: Mapping[Series, Tally], *, by_arm: bool = False) -> list[ModelRow]:
+    """Rows per provider and model (and per tier and arm with ``by_arm``), most answers first.
+
+    Cost per 1 000 conversations is the row's cost per answer times the answers a conversation
+    takes in this traffic (all models together), so a model that mostly stood in for another
+    mid-conversation is priced like one that started its own conversations.
+    """
+    groups: dict[tuple[str, str, str | None, str | None], Tally] = {}
+    for series, tally in tallies.items():
+        key = (series.provider, series.model, series.tier if by_arm else None, series.arm if by_arm else None)
+        groups.setdefault(key, Tally()).merge(tally)
+    answers = sum(t.answers for t in tallies.values())
+    conversations = sum(t.conversations for t in tallies.values())
+    per_conversation = answers / conversations if conversations else None
+
+    def ms(value: float | None) -> float | None:
+        return None if value is None else value * 1000.0
+
+    rows = []
+    for (provider, model, tier, arm), t in groups.items():
+        per_1k = None
+        if per_conversation is not None and t.answers:
+            per_1k = t.cost_usd / t.answers * per_conversation * 1000.0
+        rows.append(ModelRow(
+            provider=provider, model=model, tier=tier, arm=arm, answers=t.answers, errors=t.errors,
+            fallbacks=t.fallbacks, conversations=t.conversations, tokens_in=t.tokens_in, tokens_out=t.tokens_out,
+            cost_usd=t.cost_usd, p50_ms=ms(t.percentile("latency", 0.5)), p95_ms=ms(t.percentile("latency", 0.95)),
+            ttft_p50_ms=ms(t.percentile("ttft", 0.5)), ttft_p95_ms=ms(t.percentile("ttft", 0.95)),
+            cost_per_1k_conversations_usd=per_1k,
+        ))  # fmt: skip
+    return sorted(rows, key=lambda r: (-r.answers, r.provider, r.model, r.tier or "", r.arm or ""))
