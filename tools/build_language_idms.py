@@ -85,6 +85,14 @@ HALF_EVIDENCE = 10.0
 CORPUS_WEIGHT = 0.7
 FULL_TRUST = 30
 MIN_DOCS = 3
+#: Word pairs: documents needed, documents at which the pair's evidence counts half, the least
+#: change worth shipping and the most one pair can move, in nats.
+PAIR_MIN_DOCS = 10
+PAIR_HALF_EVIDENCE = 20.0
+PAIR_MIN_EXTRA = 0.5
+PAIR_CLIP = 3.0
+#: Pairs are kept only of words both sides use (each in this many documents on each side).
+PAIR_SHARED_DOCS = 20
 #: Words seen mostly in news and textbook lines are left to wordfreq: the Malaysian informal
 #: file (politicians' and agencies' posts) is more formal than the Indonesian reviews and chats,
 #: so in it formal words (*telah*, *ia*, *mereka*) lean to Malay by register, not language.
@@ -121,6 +129,9 @@ class _Side:
         self.docs: Counter[str] = Counter()  # raw document counts
         self.n_docs = 0
         self.mass = 0  # word occurrences counted (once per line)
+        self.pair_freq: Counter[str] = Counter()  # the same for adjacent word pairs ("a b")
+        self.pair_docs: Counter[str] = Counter()
+        self.pair_mass = 0
 
 
 def count(train: Path, holdout: bool) -> tuple[dict[str, dict[str, _Side]], list[dict[str, str]]]:
@@ -141,6 +152,7 @@ def count(train: Path, holdout: bool) -> tuple[dict[str, dict[str, _Side]], list
             drop = TOPIC_WORDS[lang] | names[lang]
             for source, share in files.items():
                 docs: Counter[str] = Counter()
+                pairs: Counter[str] = Counter()
                 n_docs = 0
                 for k, line in enumerate(lines[lang, source]):
                     if source == "talpco" and line in same:
@@ -148,17 +160,25 @@ def count(train: Path, holdout: bool) -> tuple[dict[str, dict[str, _Side]], list
                     if holdout and source in INFORMAL and k % 10 == 0:
                         held.append({"text": line, "lang": lang, "source": source})
                         continue
-                    words = set(LatinModel.tokens(clean(line)))
+                    tokens = LatinModel.tokens(clean(line))
+                    words = set(tokens)
                     if sum(w in other for w in words) >= FOREIGN_HITS:
                         continue
                     docs.update(words - drop)
+                    if register == "informal":
+                        pairs.update({f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a not in drop and b not in drop})
                     n_docs += 1
                 mass = sum(docs.values())
                 for word, n in docs.items():
                     side.freq[word] += share * n / mass
+                pair_mass = sum(pairs.values())
+                for pair, n in pairs.items():
+                    side.pair_freq[pair] += share * n / pair_mass
                 side.docs.update(docs)
                 side.n_docs += n_docs
                 side.mass += mass
+                side.pair_docs.update(pairs)
+                side.pair_mass += pair_mass
             out[register][lang] = side
     return out, held
 
@@ -202,7 +222,34 @@ def build(train: Path, holdout: bool) -> tuple[dict[str, object], list[dict[str,
             mixed = trust * corpus + (1 - trust) * max(-CLIP, min(CLIP, gap))
         delta[word] = round(max(-CLIP, min(CLIP, mixed)), 2)
     return {"source": "shared/langid/train (ms.*, id.*) smoothed with wordfreq 3.1.1; CC BY-SA 4.0",
-            "id_minus_ms": delta}, held
+            "id_minus_ms": delta, "pairs": _pairs(registers["informal"])}, held
+
+
+def _pairs(sides: dict[str, _Side]) -> dict[str, float]:
+    """For adjacent pairs of words both languages use (the informal register): how much the
+    second word's id/ms lean changes after the first (the log-ratio of P(b | a) less that of
+    P(b)), where that differs enough to matter. Pairs that only repeat their words' leans, and
+    pairs with a word one side hardly uses, are left out."""
+    ms, id_ = sides["ms"], sides["id"]
+
+    def lean(f_id: float, f_ms: float, m_id: int, m_ms: int) -> float:
+        return math.log(f_id + SMOOTH / m_id) - math.log(f_ms + SMOOTH / m_ms)
+
+    out: dict[str, float] = {}
+    for pair in sorted(set(id_.pair_docs) | set(ms.pair_docs)):
+        n = id_.pair_docs[pair] + ms.pair_docs[pair]
+        if n < PAIR_MIN_DOCS:
+            continue
+        a, b = pair.split(" ")
+        if min(id_.docs[a], ms.docs[a], id_.docs[b], ms.docs[b]) < PAIR_SHARED_DOCS:
+            continue  # a word one side hardly uses already decides by itself
+        pair_lean = lean(id_.pair_freq[pair], ms.pair_freq[pair], id_.pair_mass, ms.pair_mass)
+        lean_a = lean(id_.freq[a], ms.freq[a], id_.mass, ms.mass)
+        lean_b = lean(id_.freq[b], ms.freq[b], id_.mass, ms.mass)
+        extra = (pair_lean - lean_a - lean_b) * n / (n + PAIR_HALF_EVIDENCE)
+        if abs(extra) >= PAIR_MIN_EXTRA:
+            out[pair] = round(max(-PAIR_CLIP, min(PAIR_CLIP, extra)), 2)
+    return out
 
 
 def main() -> None:

@@ -36,8 +36,11 @@ UNIVERSAL_TOKENS = frozenset(
 REGIONAL_PARTICLES = frozenset(
     """la lah lahh laa lor lorh leh lei meh mah hor liao ah ahh eh ehh wah waa wahh alamak
     aiyo aiyoh aiyah aiya aiyer walao walau wlao sian shiok hmm hmmm hm erm uh oh ooh aww
-    boss bro hahah hahahah hahahaha hehehe hihihi lmao""".split()
+    boss bro lmao oklah okla okok siao paiseh jialat kiasu chope""".split()
 )
+
+#: English chat abbreviations that no word list spells: scored as English words.
+ENGLISH_ABBREVIATIONS = frozenset("nvm tmr tmrw btw idk omg brb asap fyi abit wat coz cuz bcoz dunno wanna gonna lemme".split())
 
 #: Chat tokens that carry no language on their own: universal ones and regional particles.
 NEUTRAL_TOKENS = UNIVERSAL_TOKENS | REGIONAL_PARTICLES

@@ -46,7 +46,9 @@ class LatinModel:
         }
         self._unseen: Vector = (_TRIGRAM_UNSEEN,) * len(LATIN_LANGS)
         raw_idms = resources.files(__package__).joinpath("data/idms_words.json.gz").read_bytes()
-        self._idms: dict[str, float] = json.loads(gzip.decompress(raw_idms))["id_minus_ms"]
+        idms = json.loads(gzip.decompress(raw_idms))
+        self._idms: dict[str, float] = idms["id_minus_ms"]
+        self._idms_pairs: dict[str, float] = idms["pairs"]
 
     @staticmethod
     def _clipped(values: list[float]) -> Vector:
@@ -66,6 +68,11 @@ class LatinModel:
         """Nats by which ``word`` is likelier Indonesian than Malay in real informal text
         (negative: Malay), or ``None`` when the corpus table has not seen it often enough."""
         return self._idms.get(word)
+
+    def id_ms_pair_lean(self, first: str, second: str) -> float:
+        """How much more Indonesian (negative: Malay) ``second`` is right after ``first`` than
+        alone, for pairs of words both languages use; ``0.0`` for any other pair."""
+        return self._idms_pairs.get(f"{first} {second}", 0.0)
 
     def word_vector(self, word: str) -> Vector:
         known = self._words.get(word)

@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import _conversation
-from ._context import LEANING_TOKENS, NEUTRAL_TOKENS, conversation_language, locale_language
+from ._context import (
+    ENGLISH_ABBREVIATIONS,
+    LEANING_TOKENS,
+    NEUTRAL_TOKENS,
+    conversation_language,
+    locale_language,
+)
 from ._idms import IdMsMarkers
 from ._latin import LATIN_LANGS, LatinModel
 from ._script import ScriptProfile, profile, script_language
@@ -40,8 +46,12 @@ _NEUTRAL_VECTOR = (0.0, -0.25, -0.25, -2.0, -2.0)
 #: English loanwords (*transfer*, *tracking*, *admin*) lean to whichever side's corpus talks
 #: about shops more; their corpus id/ms lean counts this much.
 _LOANWORD_LEAN = 0.3
-#: Indonesian laughter, however long: wkwk, wkwkwk, wkwkwkwkk.
-_WKWK = re.compile(r"a?(?:wk){2,}[wk]*")
+#: Indonesian laughter, however long: wkwk, wkwkwk, wkwkwkwkk, awokwok.
+_WKWK = re.compile(r"a?(?:wk){2,}[wk]*|aw(?:ok)+w(?:ok)*")
+#: Laughter of every language: hahaha, hehehe, hihi, huhu, lolol.
+_LAUGH = re.compile(r"(?:ha){2,}h?|(?:he){2,}h?|(?:hi){2,}h?|(?:hu){2,}h?|lo(?:lo)+l?")
+#: What an English abbreviation counts for: an English word that no other language has.
+_ENGLISH_VECTOR = (0.0, -9.0, -9.0, -9.0, -9.0)
 #: Thai laughter (5 is "ha" in Thai): 555, 55555, written as a number.
 _THAI_LAUGH = re.compile(r"(?<![\d.,])5{3,}(?![\d.,])")
 
@@ -98,7 +108,8 @@ class LanguageDetector:
         return self._latin_decision(cleaned, tokens, script, prior, current, recent)
 
     def _tokens(self, cleaned: str) -> list[str]:
-        return ["wkwk" if _WKWK.fullmatch(t) else t for t in self._latin.tokens(cleaned)]
+        """Words of a cleaned message, laughter written one way (*hahahaha* -> *haha*)."""
+        return [_laughter(t) for t in self._latin.tokens(cleaned)]
 
     @staticmethod
     def _nothing_to_go_on(current: str | None) -> Detection:
@@ -133,6 +144,14 @@ class LanguageDetector:
             best = max(range(len(vec)), key=vec.__getitem__)
             if best != _EN and vec[best] - vec[_EN] >= _NATIVE_MARGIN:
                 native[best] += 1
+        for first, second in zip(tokens, tokens[1:]):
+            # Word pairs of shared words (*pagi tadi* vs *tadi pagi*): the side the pair
+            # points away from loses, so the pair never moves id/ms against en/tl/vi.
+            extra = self._latin.id_ms_pair_lean(first, second)
+            if extra > 0:
+                scores[_MS] -= extra
+            elif extra < 0:
+                scores[_ID] += extra
         if native[_MS]:
             # Next to real Malay words, Malay's particles (*la*, *meh*) are Malay too:
             # "I think you kena move on la" is Manglish, "can lah" is not.
@@ -151,6 +170,8 @@ class LanguageDetector:
             vec[_ID] -= max(0.0, -gap)
             vec[_MS] -= max(0.0, gap)
             return vec
+        if token in ENGLISH_ABBREVIATIONS:
+            return list(_ENGLISH_VECTOR)
         vec = list(self._latin.word_vector(token))
         lean = self._latin.id_ms_lean(token)
         if lean is not None:
@@ -225,6 +246,14 @@ class LanguageDetector:
         if native[lang] and native[lang] >= _NATIVE_SHARE * n_tokens:
             return lang
         return _EN
+
+
+def _laughter(token: str) -> str:
+    if _WKWK.fullmatch(token):
+        return "wkwk"
+    if len(token) > 4 and _LAUGH.fullmatch(token):
+        return "haha"
+    return token
 
 
 def _margin(scores: list[float]) -> float:
