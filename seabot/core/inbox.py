@@ -67,7 +67,12 @@ class InboxWorker:
     # -- intake side ---------------------------------------------------------------------------
 
     async def accept(self, message: InboundMessage) -> Enqueued:
-        """Commit the message to the inbox (deduplicated) and wake the workers."""
+        """Commit the message to the inbox (deduplicated) and wake the workers. Text that cannot
+        be stored as sent is stored repaired (and flagged), never refused."""
+        message = message.storable()
+        if message.repaired:
+            self._metrics.inc("seabot_inbound_repaired_total", channel=message.channel)
+            log.warning("inbound text repaired before storing (lone surrogates)", extra={"bot": message.bot_id})
         enqueued = self._store.enqueue(message)
         outcome = "duplicate" if enqueued.duplicate else "accepted"
         self._metrics.inc("seabot_inbound_total", channel=message.channel, outcome=outcome)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+from seabot.core.textnorm import storable
 
 __all__ = ["ChatKind", "MessageKind", "InboundMessage", "Reply", "Role"]
 
@@ -55,10 +57,24 @@ class InboundMessage:
     locale: str | None = None
     reply_handle: str | None = None
     received_at: float = field(default_factory=time.time)
+    repaired: bool = False  # some of its text could not be stored as sent and was repaired
 
     @property
     def conversation_id(self) -> str:
         return self.chat_id
+
+    def storable(self) -> InboundMessage:
+        """This message with every text field as it can be stored (lone surrogates replaced),
+        flagged ``repaired`` when anything changed: a message is never refused for its text."""
+        message_id, user_id, chat_id = (storable(v, identifier=True) for v in (self.message_id, self.user_id, self.chat_id))
+        text = storable(self.text)
+        locale, handle = (storable(v) if v is not None else (None, False) for v in (self.locale, self.reply_handle))
+        if not any(changed for _, changed in (message_id, user_id, chat_id, text, locale, handle)):
+            return self
+        return replace(
+            self, message_id=message_id[0], user_id=user_id[0], chat_id=chat_id[0], text=text[0],
+            locale=locale[0], reply_handle=handle[0], repaired=True,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from seabot.core.profile import BotProfile
 from seabot.core.responder import Answer, Responder, ResponderRequest, Turn
 from seabot.core.ratelimit import RateLimiter
 from seabot.core.store import Conversation, ConversationStore, Handoff, StoredMessage, TokenTake
-from seabot.core.textnorm import is_blank
+from seabot.core.textnorm import is_blank, storable
 
 __all__ = ["Pipeline", "PipelineLimits", "Detector", "MessageRouter"]
 
@@ -244,7 +244,7 @@ class Pipeline:
         self._metrics.observe(
             "seabot_answer_seconds", latency, bot=self.bot.bot_id, tier=answer.tier or answer.responder
         )
-        return self._reply(message, answer.text, lang)
+        return self._reply(message, record.text, lang)
 
     @staticmethod
     def _reply(message: InboundMessage, text: str, lang: str) -> Reply:
@@ -272,7 +272,7 @@ def _record(
         chat_id=message.chat_id,
         user_id=message.user_id,
         role=role,
-        text=text,
+        text=storable(text)[0],  # an answer echoing a lone surrogate is stored repaired, not lost
         lang=lang,
         inbound_id=message.message_id,
         **details,

@@ -6,13 +6,29 @@ import re
 import unicodedata
 from collections import Counter
 
-__all__ = ["normalize", "features", "is_blank"]
+__all__ = ["normalize", "features", "is_blank", "storable"]
 
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")
 _NON_WORD = re.compile(r"[^\w\s]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 # Scripts written without spaces between words: Thai and CJK.
 _UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+# A code point in the surrogate range is never a character on its own: JSON lets a sender
+# escape one ("\ud800") that UTF-8 cannot encode, and no database can store it as text.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str, *, identifier: bool = False) -> tuple[str, bool]:
+    """``text`` as it can be stored and sent, and whether it had to be repaired. Lone
+    surrogates become U+FFFD in text; in an ``identifier`` they are spelled out (``\\ud800``)
+    so two ids that differ only there stay two ids. Everything else is kept exactly."""
+    if _LONE_SURROGATE.search(text) is None:
+        return text, False
+    if identifier:
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text.replace("\\", "\\\\")), True
+    return _LONE_SURROGATE.sub("\ufffd", text), True
 
 
 def is_blank(text: str) -> bool:

@@ -8,6 +8,9 @@ expired or the reply was refused, and every push is counted per bot and month.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -17,8 +20,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
-from linebot.v3 import WebhookParser
-from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
     AsyncMessagingApi,
     Configuration,
@@ -27,7 +28,8 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 from linebot.v3.messaging.exceptions import ApiException
-from linebot.v3.webhook import SignatureValidator
+from linebot.v3.webhooks import Event
+from linebot.v3.models.events import UnknownEvent  # what the SDK parser yields for an unknown type
 
 from seabot.adapters.base import BadRequestError, Intake, SignatureError, WebhookRequest, WebhookResponse
 from seabot.adapters.delivery import (
@@ -40,7 +42,7 @@ from seabot.adapters.delivery import (
     send_with_retries,
 )
 from seabot.adapters.line._client import HttpxApiClient
-from seabot.adapters.line.parse import CHANNEL, parse_event, sdk_event
+from seabot.adapters.line.parse import CHANNEL, Parsed, parse_event, sdk_event
 from seabot.adapters.settings import LineConfig
 from seabot.adapters.splitting import Measure, split_text
 from seabot.core.messages import Reply
@@ -99,6 +101,19 @@ def _used_token(exc: RejectedError) -> bool:
     return exc.failure.status == 400 and "invalid reply token" in exc.failure.detail.lower()
 
 
+#: The SDK's pydantic models raise these for an event they cannot read (ValidationError is a ValueError).
+_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
+
+
+def _sdk_event(raw_event: dict[str, object]) -> object:
+    """The SDK's model of one event; an event type this SDK version does not know is an
+    ``UnknownEvent``, as the SDK's own parser has it."""
+    try:
+        return Event.from_dict(raw_event)
+    except ValueError:
+        return UnknownEvent.new_from_json_dict(raw_event)
+
+
 class LineAdapter:
     channel = CHANNEL
 
@@ -118,8 +133,7 @@ class LineAdapter:
         self.options = options
         self._counters = counters
         self._on_close = on_close
-        self._validator = SignatureValidator(config.channel_secret)
-        self._parser = WebhookParser(config.channel_secret)
+        self._secret = config.channel_secret.encode("utf-8")
         configuration = Configuration(host=config.api_base, access_token=config.access_token)
         self.api = AsyncMessagingApi(HttpxApiClient(configuration, client))
 
@@ -131,33 +145,24 @@ class LineAdapter:
         signature = request.headers.get("x-line-signature")
         if not signature:
             raise SignatureError("missing X-Line-Signature")
-        try:
-            body = request.body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SignatureError("body is not UTF-8, so it was not signed by LINE") from exc
-        if not self._validator.validate(body, signature):  # HMAC-SHA256, hmac.compare_digest
+        # The HMAC covers the raw bytes: checked before anything reads them.
+        expected = base64.b64encode(hmac.new(self._secret, request.body, hashlib.sha256).digest())
+        if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):
             raise SignatureError("wrong X-Line-Signature")
         try:
-            raw = json.loads(body)
-            if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
-                raise BadRequestError("body has no events list")
-            events = self._parser.parse(body, signature)
-        except InvalidSignatureError as exc:  # pragma: no cover - validated above
-            raise SignatureError("wrong X-Line-Signature") from exc
-        except BadRequestError:
-            raise
-        except Exception as exc:
-            raise BadRequestError(f"not a LINE webhook body: {type(exc).__name__}") from exc
+            raw = json.loads(request.body)
+        except UnicodeDecodeError as exc:
+            raise BadRequestError("body is not UTF-8") from exc
+        except (ValueError, RecursionError) as exc:
+            raise BadRequestError("body is not JSON (or nested too deep)") from exc
+        if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
+            raise BadRequestError("body has no events list")
         received_at = time.time()
-        for index, event in enumerate(events):
-            raw_event = raw["events"][index] if index < len(raw["events"]) else {}
-            parsed = parse_event(
-                sdk_event(event, raw_event if isinstance(raw_event, dict) else {}),
-                bot_id=self.bot_id,
-                received_at=received_at,
-            )
-            if parsed.message is None:
-                log.debug("event ignored: %s", parsed.ignored, extra={"bot": self.bot_id})
+        # Each event is accepted or refused on its own: one LINE cannot read must not cost the
+        # others of its batch (LINE does not redeliver by default).
+        for index, raw_event in enumerate(raw["events"]):
+            parsed = self._parse_one(raw_event, index, received_at)
+            if parsed is None or parsed.message is None:
                 continue
             if parsed.quoted_message_id and not await self._sent_by_bot(parsed.quoted_message_id):
                 log.debug("group message quotes someone else; ignored", extra={"bot": self.bot_id})
@@ -169,6 +174,22 @@ class LineAdapter:
                     extra={"bot": self.bot_id, "redelivery": parsed.redelivery},
                 )
         return WebhookResponse()
+
+    def _parse_one(self, raw_event: object, index: int, received_at: float) -> Parsed | None:
+        """One event of a batch as the SDK reads it, then channel-neutral; None (logged) when it
+        is not an event LINE would send."""
+        if not isinstance(raw_event, dict):
+            log.warning("event %d of the batch is not an object; refused", index, extra={"bot": self.bot_id})
+            return None
+        try:
+            event = _sdk_event(raw_event)
+        except _UNREADABLE as exc:  # what the SDK's models raise for shapes LINE never sends
+            log.warning("event %d of the batch refused: %s", index, type(exc).__name__, extra={"bot": self.bot_id})
+            return None
+        parsed = parse_event(sdk_event(event, raw_event), bot_id=self.bot_id, received_at=received_at)
+        if parsed.message is None:
+            log.debug("event ignored: %s", parsed.ignored, extra={"bot": self.bot_id})
+        return parsed
 
     # -- outbound --------------------------------------------------------------------------------
 

@@ -107,6 +107,8 @@ class TelegramAdapter:
             data = json.loads(request.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadRequestError("body is not JSON") from exc
+        except RecursionError as exc:  # JSON nested thousands deep: no Update is
+            raise BadRequestError("body is JSON nested too deep to be an Update") from exc
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise BadRequestError("body is not a Telegram Update (no integer update_id)")
         try:
