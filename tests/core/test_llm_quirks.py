@@ -99,3 +99,65 @@ async def test_a_200_with_an_error_object_is_the_error_it_describes(
     with pytest.raises(error) as caught:
         await ChatClient(http, llm.base_url, "sk-secret", stream=stream).complete(HELLO, timeout_s=5)
     assert "in a 200 answer" in str(caught.value) and "sk-secret" not in str(caught.value)
+
+
+def _responder(llm: FakeLLM, store, http: httpx.AsyncClient, *, stream: bool = False):  # type: ignore[no-untyped-def]
+    import random
+
+    from llm_server import FakeClock
+    from seabot.core.budget import BudgetGuard
+    from seabot.core.faq import FaqEntry
+    from seabot.core.llm import LLMSettings, TierSpec
+    from seabot.core.llm.responder import TieredResponder
+    from seabot.core.metrics import Metrics
+    from seabot.core.offline import OfflineResponder
+    from seabot.core.profile import BotProfile
+
+    bot = BotProfile(bot_id="shop", display_name="Sabai Mart", languages=("th", "en"),
+                     faq=(FaqEntry("ship", {"th": ("ค่าส่งเท่าไหร่",), "en": ("shipping?",)},
+                                   {"th": "ค่าส่ง 40 บาท", "en": "Shipping is 40 baht."}),))  # fmt: skip
+    tiers = {name: TierSpec(name, f"m-{name}", 1, 1) for name in ("fast", "balanced", "premium")}
+    settings = LLMSettings(base_url=llm.base_url, api_key="k", max_retries=1, backoff_base_s=0.01,
+                           backoff_max_s=0.02, tiers=tiers)  # fmt: skip
+    responder = TieredResponder(
+        settings, ChatClient(http, llm.base_url, "k", stream=stream), OfflineResponder.for_profiles([bot]),
+        budget=BudgetGuard(store), cache=None, metrics=Metrics(), clock=FakeClock(), rand=random.Random(2),  # type: ignore[arg-type]
+    )  # fmt: skip
+    return bot, responder
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_refusal_goes_to_the_next_tier_and_never_reaches_the_customer_empty(
+    llm: FakeLLM, store, http: httpx.AsyncClient, stream: bool  # type: ignore[no-untyped-def]
+) -> None:
+    from seabot.core.responder import ResponderRequest
+
+    bot, responder = _responder(llm, store, http, stream=stream)
+    llm.always("m-premium", refusal())
+    got = await responder.respond(ResponderRequest(bot=bot, text="my parcel is broken", lang="en", tier="premium"))
+    assert (got.responder, got.tier, got.text, got.fallback) == ("llm", "balanced", "answer from m-balanced", True)
+    assert len(llm.calls("m-premium")) == 1  # a refusal is not retried
+    for model in ("m-balanced", "m-fast"):
+        llm.always(model, refusal())
+    got = await responder.respond(ResponderRequest(bot=bot, text="ค่าส่งเท่าไหร่", lang="th", tier="premium"))
+    assert (got.responder, got.text) == ("offline", "ค่าส่ง 40 บาท")  # in the customer's language
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_200_error_object_is_retried_like_the_5xx_it_is(llm: FakeLLM, store, http: httpx.AsyncClient, stream: bool) -> None:  # type: ignore[no-untyped-def]
+    from seabot.core.responder import ResponderRequest
+
+    bot, responder = _responder(llm, store, http, stream=stream)
+    llm.script("m-fast", error_object("upstream overloaded"), answer("here you go"))
+    got = await responder.respond(ResponderRequest(bot=bot, text="hi", lang="en", tier="fast"))
+    assert (got.text, got.tier, got.attempts, got.fallback) == ("here you go", "fast", 2, False)
+
+
+async def test_a_model_that_rejects_parameters_answers_through_the_responder(llm: FakeLLM, store, http: httpx.AsyncClient) -> None:  # type: ignore[no-untyped-def]
+    from seabot.core.responder import ResponderRequest
+
+    bot, responder = _responder(llm, store, http)
+    llm.reject("m-fast", "temperature")
+    llm.reject("m-fast", "max_tokens")
+    got = await responder.respond(ResponderRequest(bot=bot, text="hi", lang="en", tier="fast"))
+    assert (got.responder, got.text, got.fallback) == ("llm", "answer from m-fast", False)
