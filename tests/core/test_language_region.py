@@ -110,8 +110,9 @@ def test_neutral_earlier_messages_leave_todays_behaviour(detector: LanguageDetec
 
 
 def test_bad_earlier_messages_never_raise(detector: LanguageDetector) -> None:
-    result = detector.detect("ok", recent_customer_texts=["\ud800", "x" * 100_000, "", None])  # type: ignore[list-item]
-    assert isinstance(result, Detection)
+    bad = ["\ud800", "x" * 100_000, "", None, ["a list"], b"bytes"]
+    result = detector.detect("saya bayar sekarang", recent_customer_texts=bad)  # type: ignore[arg-type]
+    assert isinstance(result, Detection) and result.lang in ("id", "ms")
 
 
 def _replay(detector: LanguageDetector, conversation: dict, with_context: bool) -> list[bool]:

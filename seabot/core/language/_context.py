@@ -36,11 +36,18 @@ UNIVERSAL_TOKENS = frozenset(
 REGIONAL_PARTICLES = frozenset(
     """la lah lahh laa lor lorh leh lei meh mah hor liao ah ahh eh ehh wah waa wahh alamak
     aiyo aiyoh aiyah aiya aiyer walao walau wlao sian shiok hmm hmmm hm erm uh oh ooh aww
-    boss bro lmao oklah okla okok siao paiseh jialat kiasu chope""".split()
+    boss bro lmao oklah okla okok siao paiseh jialat kiasu chope lar le mm mmm hee heh""".split()
 )
 
+#: ... of which these are Singlish/Manglish only (Indonesian chat does not use them): a message
+#: of chat tokens with one of these is not decided by a token's Indonesian lean (*ya lor*).
+SINGLISH_PARTICLES = frozenset("lor lorh leh liao hor meh lar".split())
+
 #: English chat abbreviations that no word list spells: scored as English words.
-ENGLISH_ABBREVIATIONS = frozenset("nvm tmr tmrw btw idk omg brb asap fyi abit wat coz cuz bcoz dunno wanna gonna lemme".split())
+ENGLISH_ABBREVIATIONS = frozenset(
+    """nvm tmr tmrw tml btw idk omg brb asap fyi abit wat coz cuz bcoz dunno wanna gonna lemme
+    juz jus den oso gd nite noe dun oic prob omw cya ttyl thk hw""".split()
+)
 
 #: Chat tokens that carry no language on their own: universal ones and regional particles.
 NEUTRAL_TOKENS = UNIVERSAL_TOKENS | REGIONAL_PARTICLES

@@ -32,11 +32,11 @@ def message_evidence(scores: Vector) -> list[float]:
 
 
 def pooled(
-    evidence_of: Callable[[str], list[float] | None], recent: Iterable[str], width: int
+    evidence_of: Callable[[str], Sequence[float] | None], recent: Iterable[str], width: int
 ) -> list[float] | None:
     """Pool the evidence of the ``recent`` messages (oldest first) into one prior, or ``None``
     when none of them carries any (all were neutral chat tokens, or not in Latin script)."""
-    texts = list(recent)[-MAX_MESSAGES:]
+    texts = [t for t in recent if isinstance(t, str)][-MAX_MESSAGES:]
     total = [0.0] * width
     seen = False
     weight = 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from ._context import (
     ENGLISH_ABBREVIATIONS,
     LEANING_TOKENS,
     NEUTRAL_TOKENS,
+    SINGLISH_PARTICLES,
     conversation_language,
     locale_language,
 )
@@ -46,6 +48,9 @@ _NEUTRAL_VECTOR = (0.0, -0.25, -0.25, -2.0, -2.0)
 #: English loanwords (*transfer*, *tracking*, *admin*) lean to whichever side's corpus talks
 #: about shops more; their corpus id/ms lean counts this much.
 _LOANWORD_LEAN = 0.3
+#: Earlier messages remembered for their evidence, and how much of each is read.
+_EVIDENCE_CACHE = 4096
+_EVIDENCE_CHARS = 300
 #: Indonesian laughter, however long: wkwk, wkwkwk, wkwkwkwkk, awokwok.
 _WKWK = re.compile(r"a?(?:wk){2,}[wk]*|aw(?:ok)+w(?:ok)*")
 #: Laughter of every language: hahaha, hehehe, hihi, huhu, lolol.
@@ -70,6 +75,9 @@ class LanguageDetector:
     def __init__(self) -> None:
         self._latin = LatinModel()
         self._markers = IdMsMarkers()
+        # Each earlier message is asked about again for the next few messages of its
+        # conversation; a bounded cache (thread-safe) keeps that to one scoring per message.
+        self._evidence = functools.lru_cache(maxsize=_EVIDENCE_CACHE)(self._message_evidence)
 
     def detect(
         self,
@@ -103,7 +111,8 @@ class LanguageDetector:
             if not tokens:
                 return self._nothing_to_go_on(current)
             context = current is not None or prior is not None
-            if context or not any(t in LEANING_TOKENS for t in tokens):
+            singlish = any(t in SINGLISH_PARTICLES for t in tokens)
+            if context or singlish or not any(t in LEANING_TOKENS for t in tokens):
                 return self._universal_only(prior, current)
         return self._latin_decision(cleaned, tokens, script, prior, current, recent)
 
@@ -188,9 +197,11 @@ class LanguageDetector:
         vec[_MS] += ms_marker
         return vec
 
-    def _evidence(self, text: str) -> list[float] | None:
+    def _message_evidence(self, text: str) -> tuple[float, ...] | None:
         """An earlier message's evidence for the conversation (``None``: it carries none)."""
-        cleaned = clean(text)
+        if not isinstance(text, str):
+            return None
+        cleaned = clean(text[:_EVIDENCE_CHARS])
         script = profile(cleaned)
         if script_language(script) is not None or not script.latin:
             return None
@@ -201,7 +212,7 @@ class LanguageDetector:
         best = max(range(len(scores)), key=scores.__getitem__)
         if best == _EN and self._code_mixed(scores, native, content) != _EN:
             return None  # Manglish/Taglish: which language it counts for is not settled here
-        return _conversation.message_evidence(scores)
+        return tuple(_conversation.message_evidence(scores))
 
     def _latin_decision(
         self,
