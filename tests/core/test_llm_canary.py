@@ -52,12 +52,14 @@ async def pools() -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
 
 
 class Rig:
-    def __init__(self, llm: FakeLLM, newco: FakeLLM, store: SqliteStore, pools, canary: CanarySpec = CANARY) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, llm: FakeLLM, newco: FakeLLM | str, store: SqliteStore, pools, canary: CanarySpec = CANARY,  # type: ignore[no-untyped-def]
+                 breaker_failures: int = 1000) -> None:  # fmt: skip
         tiers = {"fast": TierSpec("fast", "m-fast", 0.15, 0.60, canary=canary)}
+        newco_url = newco if isinstance(newco, str) else newco.base_url
         self.settings = LLMSettings(
             base_url=llm.base_url, api_key="k", max_retries=0, backoff_base_s=0.01, backoff_max_s=0.02,
-            breaker_failures=1000, tiers=tiers,
-            providers={"newco": ProviderSpec("newco", newco.base_url, "k2", stream=True)},
+            breaker_failures=breaker_failures, tiers=tiers,
+            providers={"newco": ProviderSpec("newco", newco_url, "k2", stream=True)},
         )  # fmt: skip
         self.store = store
         self.metrics = Metrics()
@@ -65,7 +67,7 @@ class Rig:
         self.responder = TieredResponder(
             self.settings, ChatClient(pools[0], llm.base_url, "k"), OfflineResponder.for_profiles([BOT]),
             budget=BudgetGuard(store), cache=None, metrics=self.metrics, clock=self.clock,  # type: ignore[arg-type]
-            rand=random.Random(1), clients={"newco": ChatClient(pools[1], newco.base_url, "k2", stream=True)},
+            rand=random.Random(1), clients={"newco": ChatClient(pools[1], newco_url, "k2", stream=True)},
             canary_state=SettingsCanaryStore(store), model_stats=CounterModelStats(store),
         )  # fmt: skip
 
@@ -127,6 +129,21 @@ async def test_a_failing_canary_is_rolled_back_by_itself_and_customers_still_get
     assert len(newco.calls()) == canary_calls
     fallbacks = rig.metrics.value("seabot_llm_arm_fallbacks_total", provider="newco", model="cheap-1", tier="fast", arm="canary")
     assert fallbacks > 0
+
+
+async def test_a_canary_whose_provider_is_unreachable_is_rolled_back_though_its_breaker_skips_it(
+    llm, store, pools  # type: ignore[no-untyped-def]
+) -> None:
+    from llm_server import free_port
+
+    rig = Rig(llm, f"http://127.0.0.1:{free_port()}/v1", store, pools, breaker_failures=3)
+    answers = [await rig.ask(f"u{i}") for i in range(150)]
+    assert all(a.model == "m-fast" for a in answers)  # the control answered every one
+    state = await SettingsCanaryStore(store).load("fast")
+    assert state is not None and state.status is CanaryStatus.ROLLED_BACK
+    # the breaker opened after 3 failures: the rest of the canary's conversations were skipped, and counted
+    assert rig.metrics.value("seabot_llm_answers_total", provider="newco", model="cheap-1", arm="canary",
+                             tier="fast", outcome="error") == 3  # fmt: skip
 
 
 async def test_the_rollback_survives_a_restart(llm, newco, pools, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

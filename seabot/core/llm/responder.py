@@ -163,9 +163,13 @@ class TieredResponder:
                 break
             provider = self._providers[spec.provider]
             if spec.provider in skipped_providers or not self._keys.allow(spec.provider):
+                if spec.arm == "canary":
+                    await self._judge(spec, ok=False, latency_s=None)
                 continue
             if not provider.available(spec.model):
                 self._metrics.inc("seabot_llm_attempts_total", model=spec.model, outcome="skipped")
+                if spec.arm == "canary":  # a canary that cannot be asked did not serve its conversation
+                    await self._judge(spec, ok=False, latency_s=None)
                 continue
             started = time.perf_counter()
             try:
@@ -261,7 +265,11 @@ class TieredResponder:
             tokens_in=answer.tokens_in if answer else 0, tokens_out=answer.tokens_out if answer else 0,
             cost_usd=answer.cost_usd if answer else 0.0, first_answer=first_answer,
         )  # fmt: skip
-        reason = self._canaries.observe(spec, ok, latency_s if ok else None)
+        await self._judge(spec, ok=ok, latency_s=latency_s if ok else None)
+
+    async def _judge(self, spec: TierSpec, *, ok: bool, latency_s: float | None) -> None:
+        """Add an outcome to the arm's window; roll the canary back when it is clearly worse."""
+        reason = self._canaries.observe(spec, ok, latency_s)
         if reason is not None and await self._canaries.status(spec.name) is CanaryStatus.ACTIVE:
             await self._canaries.decide(spec.name, CanaryStatus.ROLLED_BACK, reason, by="auto")
             self._metrics.inc("seabot_llm_canary_rollbacks_total", tier=spec.name)
