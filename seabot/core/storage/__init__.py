@@ -15,7 +15,7 @@ from seabot.core.storage.errors import (
     redact_url,
 )
 from seabot.core.storage.interfaces import (
-    AnswerCache,
+    CachedAnswers,
     DeliveryProgress,
     Eraser,
     Handoffs,
@@ -32,7 +32,7 @@ from seabot.core.storage.interfaces import (
 )
 
 __all__ = [
-    "History", "Inbox", "Spend", "RateLimits", "AnswerCache", "Handoffs", "PollOffsets", "DeliveryProgress",
+    "History", "Inbox", "Spend", "RateLimits", "CachedAnswers", "Handoffs", "PollOffsets", "DeliveryProgress",
     "PushCounts", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo", "StoreBusy", "StoreUnavailable",
     "SchemaError", "SchemaTooNew", "SchemaOutdated", "TargetNotEmpty", "redact_url",
 ]  # fmt: skip

@@ -1,7 +1,7 @@
 """The storage seam: small async Protocols, one concern each.
 
 A feature depends on the one or two Protocols it needs (the pipeline on ``History``, ``Spend``,
-``RateLimits``, ``AnswerCache``, ``Handoffs``; the inbox worker on ``Inbox``; a channel adapter on
+``RateLimits``, ``CachedAnswers``, ``Handoffs``; the inbox worker on ``Inbox``; a channel adapter on
 ``PollOffsets``, ``DeliveryProgress`` or ``PushCounts``), never on an engine. Both engines
 (``seabot.storage.sqlite_async.SqliteStorage``, ``seabot.storage.postgres.PostgresStorage``)
 implement every Protocol on one object and pass one contract suite (``tests/storage/contract``).
@@ -33,7 +33,7 @@ from seabot.core.store import (
 )
 
 __all__ = [
-    "History", "Inbox", "Spend", "RateLimits", "AnswerCache", "Handoffs", "PollOffsets",
+    "History", "Inbox", "Spend", "RateLimits", "CachedAnswers", "Handoffs", "PollOffsets",
     "DeliveryProgress", "PushCounts", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo",
 ]  # fmt: skip
 
@@ -119,7 +119,7 @@ class RateLimits(Protocol):
 
 
 @runtime_checkable
-class AnswerCache(Protocol):
+class CachedAnswers(Protocol):
     async def cached_answer(self, bot_id: str, lang: str, key: str, now: float) -> CachedAnswer | None:
         """A live entry (its hit counted), or None."""
         ...
@@ -178,7 +178,7 @@ class Eraser(Protocol):
 
 @runtime_checkable
 class Storage(
-    History, Inbox, Spend, RateLimits, AnswerCache, Handoffs, PollOffsets, DeliveryProgress, PushCounts, Stats,
+    History, Inbox, Spend, RateLimits, CachedAnswers, Handoffs, PollOffsets, DeliveryProgress, PushCounts, Stats,
     Eraser, Protocol,
 ):  # fmt: skip
     """An opened engine: every concern above, and its lifecycle. Hand a feature the narrow

@@ -1,7 +1,7 @@
 """Both engines for the contract suite: a SQLite file, and a real PostgreSQL started by the tests.
 
-PostgreSQL comes from the ``pgserver`` wheel (a real server binary, data dir under the session's
-temp dir, Unix socket only), started once per session; every test gets a database of its own.
+PostgreSQL comes from the ``pgserver`` wheel (a real server binary, data dir in a temp dir of
+its own, Unix socket only), started once per session; every test gets a database of its own.
 When it cannot start, the PostgreSQL half is skipped with the reason, except in CI
 (``CI=true``), where that is a failure: the suite must not pass there without its second engine.
 """
@@ -9,6 +9,8 @@ When it cannot start, the PostgreSQL half is skipped with the reason, except in 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -47,8 +49,10 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    root = tmp_path_factory.mktemp("pg")
+def pg_server() -> Iterator[PgServer]:
+    # A directory of its own rather than pytest's numbered temp dirs, which other pytest sessions
+    # on the machine prune: the server's data dir must outlive every test of this session.
+    root = Path(tempfile.mkdtemp(prefix="seabot-pg-"))
     runtime = root / "run"
     runtime.mkdir(mode=0o700)
     # platformdirs warns (an error under -W error) when XDG_RUNTIME_DIR is unset, and pgserver
@@ -71,6 +75,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
         yield PgServer(server)
     finally:
         server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
