@@ -149,3 +149,23 @@ async def test_a_provider_that_is_down_does_not_slow_the_others(store: SqliteSto
             assert responder._providers["dead"].down()  # noqa: SLF001
             assert sum(clock.sleeps) < 1  # no backoff waits spent on the dead one
             assert len(healthy.calls()) == 10
+
+
+async def test_a_model_that_times_out_does_not_take_its_providers_other_models_down(
+    llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient
+) -> None:
+    from llm_server import stall
+    from seabot.core.llm import SystemClock
+
+    settings = _settings(TIERS, providers={"gw": ProviderSpec("gw", llm.base_url, "k")}, timeout_s=0.2,
+                         max_retries=0, breaker_failures=2)  # fmt: skip
+    responder = TieredResponder(
+        settings, None, OfflineResponder.for_profiles([BOT]), budget=BudgetGuard(store), cache=None,
+        metrics=Metrics(), clock=SystemClock(), rand=random.Random(5), clients={"gw": ChatClient(http, llm.base_url, "k")},
+    )  # fmt: skip
+    llm.always("m-premium", stall(2))  # a slow reasoning model
+    for i in range(3):
+        assert (await responder.respond(_request(store, f"u{i}"))).tier == "balanced"
+    provider = responder._providers["gw"]  # noqa: SLF001
+    assert provider.models.is_open("m-premium") and not provider.down()
+    assert len(llm.calls("m-premium")) == 2 and len(llm.calls("m-balanced")) == 3

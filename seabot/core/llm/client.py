@@ -143,6 +143,8 @@ class ChatClient:
                     else:
                         completion = _parse(await response.aread(), request.model, where, sent)
                         ttft = _server_ttft(response.headers)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise LLMConnectError(f"{where}: no connection within {timeout_s:.3g}s ({type(exc).__name__})") from exc
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise LLMTimeout(f"{where}: no answer within {timeout_s:.3g}s") from exc
         except httpx.TransportError as exc:

@@ -4,12 +4,13 @@ Each provider (``[llm]`` itself and every ``[llm.providers.<name>]``) has its ow
 (the client the runtime built for it), its own breakers and its own retry budget, so a
 provider that is down or slow costs the others nothing:
 
-- a failure of the *provider* (it cannot be reached, or does not answer in time) counts
-  against the provider's own breaker, never against its models: when it opens, every model
-  there is skipped without being marked, and the first probe that gets through after the
-  provider recovers closes it for all of them;
-- a failure of a *model* (5xx, 429, a bad answer) counts against that model only: one burst
-  of failures never opens the breaker of a model that was not tried;
+- a failure of the *provider* (no connection: refused, reset, DNS, TLS, connect timeout)
+  counts against the provider's own breaker, never against its models: when it opens, every
+  model there is skipped without being marked, and the first probe that gets through after
+  the provider recovers closes it for all of them;
+- a failure of a *model* (5xx, 429, no answer in time, a bad answer) counts against that
+  model only: one burst of failures never opens the breaker of a model that was not tried
+  (a slow reasoning model does not take the provider's fast one down with it);
 - retries draw on a budget (a share of first attempts, over a small floor), so an outage
   does not multiply the traffic sent to a provider that is already failing.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from seabot.core.llm.breaker import CircuitBreaker
 from seabot.core.llm.client import ChatClient
-from seabot.core.llm.errors import LLMConnectError, LLMError, LLMTimeout, LLMUnavailable
+from seabot.core.llm.errors import LLMConnectError, LLMError, LLMUnavailable
 from seabot.core.llm.retry import Clock
 from seabot.core.llm.settings import LLMSettings, ProviderSpec
 
@@ -31,8 +32,8 @@ _HEALTH = "\x00provider"  # the provider's own entry in its health breaker
 
 
 def is_provider_failure(error: LLMError) -> bool:
-    """Could not reach the provider, or it did not answer in time: the provider's fault, not the model's."""
-    return isinstance(error, (LLMConnectError, LLMTimeout)) and error.status is None
+    """The provider could not be reached at all: its fault, not the model's."""
+    return isinstance(error, LLMConnectError)
 
 
 class RetryBudget:
