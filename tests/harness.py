@@ -96,6 +96,7 @@ class PlatformStandIn:
     gates: dict[str, threading.Event] = field(default_factory=dict)  # path regex -> answer once set
     updates: list[dict[str, Any]] = field(default_factory=list)  # Telegram getUpdates queue
     used_reply_tokens: set[str] = field(default_factory=set)  # LINE: a reply token works once
+    odd_bodies: dict[str, bytes] = field(default_factory=dict)  # path regex -> 200 with this body instead
     bot_username: str = "SeabotTestBot"
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -144,6 +145,9 @@ class PlatformStandIn:
                 await asyncio.sleep(0.01)
         if status is not None:
             return self._failure(path, status)
+        odd = next((b for p, b in self.odd_bodies.items() if re.search(p, path)), None)
+        if odd is not None:
+            return Response(odd, status_code=200, media_type="application/json")
         return self._success(path, body, request)
 
     def _failure(self, path: str, status: int) -> Response:

@@ -252,3 +252,27 @@ def test_long_answer_goes_in_one_reply_call(app: SeabotServer, platform: Platfor
     assert all(len(t.encode("utf-16-le")) // 2 <= 5000 for t in texts)
     assert " ".join(texts) == LONG_ANSWER
     assert platform.calls(r"/push$") == []
+
+
+def test_a_2xx_with_a_body_we_cannot_read_is_delivered_and_never_sent_again(
+    app: SeabotServer, platform: PlatformStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    platform.odd_bodies[r"/v2/bot/message/(reply|push)$"] = b'{"ok": true, "result": true}'
+    assert post(app, text_event("e-odd", "how long is shipping")) == 200
+    platform.wait_for(r"/v2/bot/message/reply$")
+    app.settle()
+    assert len(platform.calls(r"/v2/bot/message/reply$")) == 1
+    assert platform.calls(r"/push$") == []
+    assert "cannot read" in caplog.text
+
+
+def test_a_push_answered_2xx_with_a_body_we_cannot_read_is_counted_once(
+    seabot: Callable[..., SeabotServer], platform: PlatformStandIn
+) -> None:
+    app = seabot(channels(platform), ChannelOptions(line=LineOptions(retry=FAST, reply_token_ttl_s=0.0)))
+    platform.odd_bodies[r"/v2/bot/message/push$"] = b"<html>ok</html>"
+    assert post(app, text_event("e-odd-push", "how long is shipping")) == 200
+    platform.wait_for(r"/v2/bot/message/push$")
+    app.settle()
+    assert len(platform.calls(r"/push$")) == 1
+    assert app.runtime.store.counters("line_pushes:") == {push_counter_name("shop"): 1.0}

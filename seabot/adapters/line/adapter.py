@@ -21,10 +21,13 @@ from typing import Protocol
 
 import httpx
 from linebot.v3.messaging import (
+    ApiResponse,
     AsyncMessagingApi,
     Configuration,
     PushMessageRequest,
+    PushMessageResponse,
     ReplyMessageRequest,
+    ReplyMessageResponse,
     TextMessage,
 )
 from linebot.v3.messaging.exceptions import ApiException
@@ -247,10 +250,28 @@ class LineAdapter:
         for sent in getattr(response, "sent_messages", None) or ():
             self._counters.put_setting(sent_message_key(self.bot_id, sent.id), "1")
 
+    def _read_sent(self, raw: ApiResponse, model: type[ReplyMessageResponse] | type[PushMessageResponse]) -> object:
+        """What LINE said it sent. A 2xx means delivered whatever its body: a body we cannot read
+        is logged and taken as delivery (parsing it as the SDK does would raise, and the retry
+        would send the customer the same answer again)."""
+        try:
+            return model.from_json(raw.raw_data.decode("utf-8") if isinstance(raw.raw_data, bytes) else raw.raw_data)
+        except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            log.warning(
+                "LINE answered %s with a body we cannot read (%s); delivered, not sent again",
+                raw.status_code, type(exc).__name__, extra={"bot": self.bot_id, "channel": CHANNEL},
+            )  # fmt: skip
+            return None
+
     async def _reply(self, reply: Reply, token: str, texts: list[str]) -> None:
         request = ReplyMessageRequest(replyToken=token, messages=[TextMessage(text=t) for t in texts])
+
+        async def send() -> object:
+            raw = await self.api.reply_message_with_http_info(request, _preload_content=False)
+            return self._read_sent(raw, ReplyMessageResponse)
+
         response = await send_with_retries(
-            lambda: self.api.reply_message(request),
+            send,
             _classify,
             channel=CHANNEL,
             what="reply",
@@ -266,7 +287,10 @@ class LineAdapter:
 
         async def push() -> None:
             try:
-                await self._remember_sent(reply, await self.api.push_message(request, x_line_retry_key=retry_key))
+                raw = await self.api.push_message_with_http_info(
+                    request, x_line_retry_key=retry_key, _preload_content=False
+                )
+                await self._remember_sent(reply, self._read_sent(raw, PushMessageResponse))
             except ApiException as exc:
                 if exc.status != 409:  # 409: this retry key was accepted before, so LINE sent it
                     raise
