@@ -166,3 +166,9 @@ def test_corpus_table_is_reproducible_from_the_shared_texts(tmp_path: Path) -> N
         check=True, capture_output=True, cwd=ROOT,
     )
     assert out.read_bytes() == TABLE.read_bytes()
+
+
+@pytest.mark.parametrize(("text", "lang"), [("pdhl", "id"), ("pdhl udh bayar", "id"), ("mmg xde", "ms")])
+def test_chat_spellings_no_word_list_has(detector: LanguageDetector, text: str, lang: str) -> None:
+    # pdhl (padahal) was English: only the corpus table knows it is Indonesian/Malay chat.
+    assert detector.detect(text).lang == lang

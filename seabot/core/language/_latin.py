@@ -23,6 +23,8 @@ _FLOOR = -17.5
 _CLIP = 9.0
 _TRIGRAM_UNSEEN = -12.0
 _TRIGRAM_WEIGHT = 0.3
+#: Nats by which an unlisted word that the id/ms corpus table knows is taken away from en/tl/vi.
+_CHAT_SPELLING = 2.0
 
 Vector = tuple[float, ...]
 _EN, _ID, _MS = (LATIN_LANGS.index(x) for x in ("en", "id", "ms"))
@@ -84,4 +86,9 @@ class LatinModel:
             vec = self._trigrams.get(padded[k : k + 3], self._unseen)
             for i, v in enumerate(vec):
                 sums[i] += v
-        return self._clipped([s * _TRIGRAM_WEIGHT for s in sums])
+        vec = self._clipped([s * _TRIGRAM_WEIGHT for s in sums])
+        if word in self._idms:
+            # No word list has it, but real Malaysian/Indonesian chat does (*mmg*, *keje*,
+            # *gabisa*): a chat spelling of those languages, whatever its letters look like.
+            vec = tuple(0.0 if i in (_ID, _MS) else v - _CHAT_SPELLING for i, v in enumerate(vec))
+        return vec
