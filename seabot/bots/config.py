@@ -23,6 +23,7 @@ from seabot.core.language import LANGUAGES
 from seabot.core.llm.settings import DEFAULT_PROVIDER, CanarySpec, LLMSettings, ProviderSpec, TierSpec
 from seabot.core.profile import BotProfile
 from seabot.core.routing import RoutingConfigError, RoutingRules
+from seabot.core.storage.errors import redact_url
 
 __all__ = [
     "AppConfig", "BotConfig", "ServerConfig", "StorageConfig", "LLMConfig", "TierConfig", "ProviderConfig",
@@ -48,6 +49,7 @@ class ServerConfig:
 @dataclass(frozen=True, slots=True)
 class StorageConfig:
     path: Path = Path("data/seabot.db")
+    url: str = ""  # postgresql://user:pass@host:5432/dbname: PostgreSQL instead of the file (replicas may share it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,9 +237,12 @@ def _server(s: Section) -> ServerConfig:
 
 def _storage(s: Section, base: Path) -> StorageConfig:
     raw = s.text("path", str(StorageConfig().path), non_empty=True)
+    url = s.text("url", "").strip()
+    if url and not url.lower().startswith(("postgresql://", "postgres://")):
+        s.problem(f"must be a postgresql:// URL, got {redact_url(url)!r}", "url")
     s.finish()
     path = Path(raw).expanduser()
-    return StorageConfig(path=path if path.is_absolute() or raw == ":memory:" else base / path)
+    return StorageConfig(path=path if path.is_absolute() or raw == ":memory:" else base / path, url=url)
 
 
 def _llm(s: Section) -> LLMConfig:
