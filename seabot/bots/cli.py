@@ -11,6 +11,7 @@ from seabot.bots.commands import COMMANDS
 from seabot.bots.config import config_path, load_config
 from seabot.bots.errors import ConfigError, UnknownBotError
 from seabot.bots.logs import configure_logging
+from seabot.bots.redaction import Redactor
 from seabot.core.errors import CoreError
 
 __all__ = ["main", "build_parser"]
@@ -44,13 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         print("  (run `seabot check` after fixing them)", file=sys.stderr)
         return 1
+    redact = Redactor.for_config(config)
+    configure_logging(args.log_level, redact)
     try:
         return int(args.run(args, config) or 0)
     except UnknownBotError as exc:
-        print(f"seabot: {exc}", file=sys.stderr)
+        print(f"seabot: {redact(str(exc))}", file=sys.stderr)
         return 2
     except CoreError as exc:
-        print(f"seabot: {exc}", file=sys.stderr)
+        print(f"seabot: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 
 __all__ = ["configure_logging"]
 
@@ -12,7 +13,18 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"me
 
 
 class KeyValueFormatter(logging.Formatter):
+    """``redact`` masks every configured secret in the finished line, whatever carried it
+    (the message, an extra, a traceback)."""
+
+    def __init__(self, redact: Callable[[str], str] | None = None) -> None:
+        super().__init__()
+        self._redact = redact
+
     def format(self, record: logging.LogRecord) -> str:
+        line = self._format(record)
+        return self._redact(line) if self._redact is not None else line
+
+    def _format(self, record: logging.LogRecord) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
         parts = [f"ts={stamp}Z", f"level={record.levelname.lower()}", f"logger={record.name}"]
         parts.append(f"msg={_quote(record.getMessage())}")
@@ -30,9 +42,9 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", redact: Callable[[str], str] | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(KeyValueFormatter())
+    handler.setFormatter(KeyValueFormatter(redact))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -12,6 +12,8 @@ import pytest
 
 from tests.bots.conftest import (
     SECRETS,
+    TELEGRAM_TOKEN,
+    WECHAT_AES_KEY,
     ServeProcess,
     line_sign,
     line_user,
@@ -78,3 +80,23 @@ def test_no_secret_and_no_customer_text_in_the_server_output(
     leaked = [secret for secret in SECRETS if secret in output]
     assert leaked == [], f"secrets in the server output: {leaked}"
     assert CUSTOMER_TEXT not in output and SLOW_TEXT not in output and "QUOKKA-7731" not in output
+
+
+def test_a_provider_error_that_echoes_a_secret_is_logged_masked(
+    tmp_path: Path, platform: PlatformStandIn, llm: FakeLLM, serve: Callable[..., ServeProcess]
+) -> None:
+    config = write_config(tmp_path, platform.url, llm_base_url=llm.base_url)
+    server = serve(config, {"SEABOT_LOG_LEVEL": "INFO"})
+    echo = '{"error": {"message": "Incorrect API key provided: %s. Also token %s and %s."}}' % (
+        SECRETS[-1], TELEGRAM_TOKEN, WECHAT_AES_KEY,
+    )  # fmt: skip
+    for model in MODELS:
+        llm.always(model, status(401, body=echo))
+    assert post(server.url, "telegram", telegram_webhook(41, 9101, "how do I pay")).status_code == 200
+    wait_until(lambda: platform.calls(r"/sendMessage$"), "the offline answer")
+    wait_until(lambda: server.inbox_depth() == 0, "the inbox to drain")
+    assert server.stop() in (0, -signal.SIGTERM)
+    output = server.output()
+    assert "[secret]" in output  # the error was logged, masked
+    leaked = [secret for secret in SECRETS if secret in output]
+    assert leaked == [], f"secrets in the server output: {leaked}"
