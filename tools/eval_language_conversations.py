@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT)) if "seabot" not in sys.modules else None
 
 from seabot.core.language import LanguageDetector  # noqa: E402
 

@@ -1,6 +1,7 @@
 """Score the detector on our own hand-written check sets (never on test.jsonl).
 
     .venv/bin/python tools/eval_language_sets.py [--errors ms [--show 3-6]] [--only confession] [--holdout]
+                                                 [--lines /tmp/idms_holdout.jsonl]
 
 For each set in ``tests/core/data/langid_*.jsonl`` it prints accuracy per language on the
 full lines and, for the id/ms lines, on every contiguous window of 1–2 words and of 3–6 words
@@ -18,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT)) if "seabot" not in sys.modules else None
 
 from seabot.core.language import LanguageDetector  # noqa: E402
 
@@ -73,8 +74,17 @@ def main() -> None:
     parser.add_argument("--show", default="full", choices=("full", *SIZES), help="which misses to print")
     parser.add_argument("--only", default="", help="only the sets whose file name contains this")
     parser.add_argument("--holdout", action="store_true", help="also score the hold-out lines")
+    parser.add_argument("--lines", type=Path, help="also score this JSONL file of {text, lang, source} per source, "
+                        "e.g. /tmp/idms_holdout.jsonl from tools/build_language_idms.py --holdout")
     args = parser.parse_args()
     detector = LanguageDetector()
+    if args.lines:
+        by_source: dict[str, list[dict]] = {}
+        for line in args.lines.read_text("utf-8").splitlines():
+            row = json.loads(line)
+            by_source.setdefault(row["source"], []).append(row)
+        for source, rows in sorted(by_source.items()):
+            score(detector, f"train hold-out {source}", rows, args.errors, args.show)
     for name in SETS:
         if args.only not in name:
             continue

@@ -106,7 +106,7 @@ class LanguageDetector:
             return Detection(*settled)
         tokens = self._tokens(cleaned) if script.latin else []
         if all(t in NEUTRAL_TOKENS for t in tokens):
-            if _THAI_LAUGH.search(text[:200]) and current in (None, "th"):
+            if current in (None, "th") and isinstance(text, str) and _THAI_LAUGH.search(text[:200]):
                 return Detection("th", 0.6)
             if not tokens:
                 return self._nothing_to_go_on(current)
