@@ -19,7 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT)) if "seabot" not in sys.modules else None
+if "seabot" not in sys.modules:  # else a wrapper already imported another checkout's detector
+    sys.path.insert(0, str(ROOT))
 
 from seabot.core.language import LanguageDetector  # noqa: E402
 
