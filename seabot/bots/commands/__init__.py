@@ -8,6 +8,7 @@ from seabot.bots.commands import (
     forget,
     handoffs,
     history,
+    migrate,
     poll,
     release,
     route,
@@ -19,6 +20,7 @@ from seabot.bots.commands import (
 
 COMMANDS = (
     serve, chat, detect, route, check, history, stats, handoffs, release, forget, poll, telegram, simulate, canary,
+    migrate,
 )  # fmt: skip
 
 __all__ = ["COMMANDS"]
