@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
@@ -23,6 +23,7 @@ class ConsoleChannel:
     out: TextIO
     err: TextIO
     prompt: str = ""
+    show: Callable[[str], str] = str  # how a reply is put on one line of the terminal
 
     async def run(self, source: BinaryIO) -> int:
         """Answer every line of ``source``; returns how many lines could not be read."""
@@ -45,7 +46,7 @@ class ConsoleChannel:
             )
             reply = await self.answerer.answer(message)
             if reply is not None:
-                self.out.write(reply.text + "\n")
+                self.out.write(self.show(reply.text) + "\n")
             else:
                 self.out.write("(a person from the shop is handling this conversation)\n")
             self.out.flush()

@@ -9,6 +9,7 @@ import sys
 from seabot.adapters.console import ConsoleChannel
 from seabot.bots.config import AppConfig
 from seabot.bots.runtime import Runtime
+from seabot.bots.terminal import shown
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -31,6 +32,7 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
         out=sys.stdout,
         err=sys.stderr,
         prompt="you> " if interactive else "",
+        show=shown,
     )
 
     async def session() -> int:

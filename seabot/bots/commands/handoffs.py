@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
+import shlex
 import time
 
 from seabot.bots.config import AppConfig
+from seabot.bots.terminal import json_line, shown
 from seabot.storage import SqliteStore
 
 
@@ -27,10 +28,10 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
         store.close()
     if args.json:
         for h in handoffs:
-            print(json.dumps({
+            print(json_line({
                 "bot": h.bot_id, "channel": h.channel, "chat_id": h.chat_id, "user_id": h.user_id, "lang": h.lang,
                 "reasons": list(h.reasons), "since": h.created_at,
-            }, ensure_ascii=False))  # fmt: skip
+            }))  # fmt: skip
         return 0
     if not handoffs:
         print("no open handoffs" + (f" for bot {args.bot!r}" if args.bot else ""))
@@ -38,7 +39,8 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     print(f"{len(handoffs)} conversation(s) with a person (the bot stays silent in them):")
     for h in handoffs:
         since = time.strftime("%Y-%m-%d %H:%M", time.localtime(h.created_at))
-        why = "; ".join(h.reasons) or "-"
-        print(f"  {since}  bot {h.bot_id}  {h.channel} chat {h.chat_id} (user {h.user_id or '-'}, {h.lang or '-'})  {why}")
-        print(f"      give it back: seabot release --bot {h.bot_id} --user {h.chat_id}")
+        why = shown("; ".join(h.reasons) or "-")
+        chat, user = shown(h.chat_id), shown(h.user_id or "-")
+        print(f"  {since}  bot {h.bot_id}  {h.channel} chat {chat} (user {user}, {h.lang or '-'})  {why}")
+        print(f"      give it back: seabot release --bot {h.bot_id} --user {shlex.quote(chat)}")
     return 0

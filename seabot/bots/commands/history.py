@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 from seabot.bots.config import AppConfig
+from seabot.bots.terminal import json_line, shown
 from seabot.storage import SqliteStore
 
 
@@ -27,15 +27,15 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     finally:
         store.close()
     if not messages:
-        print(f"no messages for user {args.user!r} of bot {args.bot!r}")
+        print(f"no messages for user {shown(repr(args.user))} of bot {args.bot!r}")
         return 0
     for m in messages:
         if args.json:
-            print(json.dumps({
+            print(json_line({
                 "time": m.created_at, "channel": m.channel, "role": str(m.role), "text": m.text, "lang": m.lang,
                 "responder": m.responder, "model": m.model, "tier": m.tier, "cost_usd": m.cost_usd,
                 "latency_ms": m.latency_ms,
-            }, ensure_ascii=False))  # fmt: skip
+            }))  # fmt: skip
             continue
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(m.created_at))
         detail = f"{m.lang or '-'}"
@@ -45,5 +45,5 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
                 detail += f" {m.model}"
             if m.latency_ms is not None:
                 detail += f", {m.latency_ms:.0f} ms"
-        print(f"{stamp} [{m.channel}] {m.role.value:8} ({detail}) {m.text}")
+        print(f"{stamp} [{shown(m.channel)}] {m.role.value:8} ({shown(detail)}) {shown(m.text)}")
     return 0

@@ -12,6 +12,7 @@ import logging
 import sys
 
 from seabot.bots.config import AppConfig
+from seabot.bots.terminal import shown
 
 CHANNELS = ("line", "telegram", "wechat")
 
@@ -37,6 +38,6 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
         simulate(config, args.bot, args.channel, args.user, args.text, url=args.url, timeout=args.timeout)
     )
     for part in texts:
-        print(part)
+        print(shown(part))
     sys.stdout.flush()
     return 0
