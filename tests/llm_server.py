@@ -97,6 +97,7 @@ class FakeLLM:
         self.delay_s = 0.0  # before every answer
         self.fail_rate = 0.0  # share of requests answered 503, drawn from a seeded random source
         self.down = False  # every request answered 503
+        self.chunk_delay_s = 0.0  # between a streamed answer's chunks
         self._rand = random.Random(11)
         self._rejects: dict[str, set[str]] = {}
 
@@ -151,7 +152,8 @@ class FakeLLM:
             await asyncio.sleep(behaviour.seconds)
             behaviour = answer("too late")
         if body.get("stream") and behaviour.kind in ("answer", "refusal", "error_object"):
-            return _stream(model, behaviour, bool((body.get("stream_options") or {}).get("include_usage")))
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return _stream(model, behaviour, include_usage, self.chunk_delay_s)
         if behaviour.kind == "refusal":
             message = {"role": "assistant", "content": None, "refusal": behaviour.text}
             return JSONResponse({"id": "chatcmpl-test", "object": "chat.completion", "model": model,
@@ -179,7 +181,7 @@ class FakeLLM:
         return JSONResponse({"ok": True})
 
 
-def _stream(model: str, behaviour: Behaviour, include_usage: bool) -> StreamingResponse:
+def _stream(model: str, behaviour: Behaviour, include_usage: bool, chunk_delay_s: float = 0.0) -> StreamingResponse:
     def event(payload: object) -> str:
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
@@ -199,8 +201,8 @@ def _stream(model: str, behaviour: Behaviour, include_usage: bool) -> StreamingR
             text = behaviour.text or f"answer from {model}"
             middle = len(text) // 2
             for part in (text[:middle], text[middle:]):
-                await asyncio.sleep(0)
                 yield chunk({"content": part})
+                await asyncio.sleep(chunk_delay_s)
         yield chunk({}, "stop")
         if include_usage:  # usage only here, in a last chunk with no choices
             usage = {"prompt_tokens": behaviour.tokens_in, "completion_tokens": behaviour.tokens_out,

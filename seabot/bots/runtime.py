@@ -54,7 +54,11 @@ def open_llm_pool(settings: LLMSettings) -> Callable[[ProviderSpec], httpx.Async
 
     def open_pool(provider: ProviderSpec) -> httpx.AsyncClient:
         timeout = httpx.Timeout(provider.timeout_s or settings.timeout_s)
-        return outbound.open_client(timeout=timeout, max_connections=provider.max_connections, headers={"User-Agent": "seabot"})
+        headers = {"User-Agent": "seabot"}
+        if provider.stream:  # the aiohttp transport reads a body whole: time to first token needs httpx's own
+            limits = httpx.Limits(max_connections=provider.max_connections)
+            return httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers, follow_redirects=False)
+        return outbound.open_client(timeout=timeout, max_connections=provider.max_connections, headers=headers)
 
     return open_pool
 

@@ -161,3 +161,18 @@ async def test_a_model_that_rejects_parameters_answers_through_the_responder(llm
     llm.reject("m-fast", "max_tokens")
     got = await responder.respond(ResponderRequest(bot=bot, text="hi", lang="en", tier="fast"))
     assert (got.responder, got.text, got.fallback) == ("llm", "answer from m-fast", False)
+
+
+async def test_the_runtimes_pool_for_a_streaming_provider_measures_the_first_token(llm: FakeLLM) -> None:
+    from seabot.bots.runtime import open_llm_pool
+    from seabot.core.llm import LLMSettings, ProviderSpec
+
+    llm.chunk_delay_s = 0.4  # the first words come at once, the rest later
+    spec = ProviderSpec("newco", llm.base_url, "k", stream=True)
+    pool = open_llm_pool(LLMSettings(base_url=llm.base_url, api_key="k", providers={"newco": spec}))(spec)
+    try:
+        result = await ChatClient(pool, llm.base_url, "k", stream=True).complete(HELLO, timeout_s=5)
+    finally:
+        await pool.aclose()
+    assert result.text == "answer from o-mini" and result.ttft_s is not None
+    assert result.ttft_s < result.latency_s / 2  # read as it came, not after the whole body
