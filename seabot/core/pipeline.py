@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from seabot.core.handoff import HandoffNotice, HandoffNotifier
-from seabot.core.messages import InboundMessage, MessageKind, Reply, Role
+from seabot.core.messages import ChatKind, InboundMessage, MessageKind, Reply, Role
 from seabot.core.metrics import Metrics
 from seabot.core.phrases import Phrase, phrase
 from seabot.core.profile import BotProfile
@@ -97,7 +97,7 @@ class Pipeline:
         recent = [m for m in recent if m.inbound_id != message.message_id]
         switched = lang != conversation.lang and detection.lang != "und"
         await self._remember(message, conversation, text, lang, conversation_lang=lang if switched else None)
-        if conversation.handoff:
+        if self._with_a_person(conversation, message):
             log.info("conversation with a person; bot stays silent", extra={"bot": self.bot.bot_id})
             return None
         refused = await self._rate_limited(message)
@@ -156,6 +156,12 @@ class Pipeline:
 
     # -- helpers ------------------------------------------------------------------------------
 
+    def _with_a_person(self, conversation: Conversation, message: InboundMessage) -> bool:
+        """A person has the conversation, or, in a group, has the member who wrote this."""
+        if conversation.handoff:
+            return True
+        return message.chat_kind is ChatKind.GROUP and self._store.member_handed_off(conversation.id, message.user_id)
+
     def _locale_lang(self, message: InboundMessage) -> str:
         if message.locale:
             base = message.locale.replace("_", "-").split("-")[0].lower()
@@ -198,7 +204,7 @@ class Pipeline:
     ) -> Reply | None:
         lang = self.bot.answer_language(conversation.lang or self._locale_lang(message))
         await self._remember(message, conversation, f"[{message.kind}]", lang)
-        if conversation.handoff:
+        if self._with_a_person(conversation, message):
             return None  # a person has this conversation
         which = Phrase.GREETING if message.kind is MessageKind.FOLLOW else Phrase.NON_TEXT
         return await self._say(message, conversation, which, lang, started)

@@ -388,6 +388,10 @@ class SqliteStore:
         """Mark the conversation as with a person and remember when and why."""
         return self._run(lambda conn: handoffs.record_handoff(conn, handoff), write=True)
 
+    def member_handed_off(self, conversation_id: int, user_id: str) -> bool:
+        """In a group conversation: whether this member asked for, and has, a person."""
+        return self._run(lambda conn: handoffs.member_handed_off(conn, conversation_id, user_id))
+
     def open_handoffs(self, bot_id: str | None = None) -> list[Handoff]:
         """Conversations a person has now, oldest first (also ones marked without a record)."""
         return self._run(lambda conn: handoffs.open_handoffs(conn, bot_id))

@@ -16,7 +16,7 @@ from seabot.core.handoff import HandoffNotifier
 from seabot.core.language import LanguageDetector
 from seabot.core.llm import ChatClient, LLMSettings, TierSpec
 from seabot.core.llm.responder import TieredResponder
-from seabot.core.messages import InboundMessage, MessageKind, Role
+from seabot.core.messages import ChatKind, InboundMessage, MessageKind, Role
 from seabot.core.metrics import Metrics
 from seabot.core.offline import OfflineResponder
 from seabot.core.phrases import Phrase, phrase
@@ -138,3 +138,23 @@ async def test_an_empty_model_answer_is_never_sent(llm: FakeLLM, store: SqliteSt
     assert reply is not None and reply.text.strip()
     assert reply.text == phrase(Phrase.FOLLOW_UP, "en", name="Sabai Mart")
     assert store.history("shop", "u1")[-1].fallback
+
+
+async def test_a_handoff_in_a_group_belongs_to_the_member_who_asked(
+    llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient
+) -> None:
+    shop = Shop(llm, store, http)
+
+    def group(n: int, user: str, text: str) -> InboundMessage:
+        return InboundMessage("shop", "telegram", f"g{n}", user, "-100777", text=text, chat_kind=ChatKind.GROUP)
+
+    asked = await shop.pipeline.answer(group(1, "alice", "I want to talk to a real person"))
+    assert asked is not None and asked.text == phrase(Phrase.HANDOFF, "en", name="Sabai Mart")
+    assert await shop.pipeline.answer(group(2, "alice", "hello? anyone?")) is None  # Alice waits for a person
+    other = await shop.pipeline.answer(group(3, "bob", "how long is shipping"))
+    assert other is not None and other.text.startswith("answer from")  # Bob still gets the bot
+    [open_one] = store.open_handoffs("shop")
+    assert (open_one.chat_id, open_one.user_id) == ("-100777", "alice")  # the listing says who
+    assert store.release_handoff("shop", "alice", now=shop.now[0]) == 1
+    back = await shop.pipeline.answer(group(4, "alice", "how long is shipping"))
+    assert back is not None and store.open_handoffs() == []
