@@ -65,8 +65,8 @@ def status(code: int, *, retry_after: str | None = None, body: str | None = None
     return Behaviour("status", code=code, headers=headers, body=body)
 
 
-def raw(body: str, code: int = 200, content_type: str = "application/json") -> Behaviour:
-    return Behaviour("raw", body=body, code=code, headers={"content-type": content_type})
+def raw(body: str, code: int = 200, content_type: str = "application/json", headers: dict[str, str] | None = None) -> Behaviour:
+    return Behaviour("raw", body=body, code=code, headers={"content-type": content_type, **(headers or {})})
 
 
 def refusal(text: str = "I'm sorry, I can't help with that.") -> Behaviour:

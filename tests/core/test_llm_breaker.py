@@ -169,3 +169,27 @@ async def test_a_model_that_times_out_does_not_take_its_providers_other_models_d
     provider = responder._providers["gw"]  # noqa: SLF001
     assert provider.models.is_open("m-premium") and not provider.down()
     assert len(llm.calls("m-premium")) == 2 and len(llm.calls("m-balanced")) == 3
+
+
+def test_the_retry_budget_allows_a_fifth_of_the_requests_over_its_floor() -> None:
+    from seabot.core.llm.provider import RetryBudget
+
+    budget = RetryBudget(ratio=0.2, floor=10)
+    assert sum(budget.take_retry() for _ in range(20)) == 10  # the floor, then nothing
+    for _ in range(100):
+        budget.attempt()
+    assert sum(budget.take_retry() for _ in range(100)) == 10  # banked up to the floor: 20 % of 100 capped at 10
+    for _ in range(10):
+        budget.attempt()
+    assert sum(budget.take_retry() for _ in range(10)) == 2
+
+
+async def test_an_outage_does_not_multiply_the_traffic_by_the_retries(llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient) -> None:
+    tiers = {"fast": TierSpec("fast", "m-fast", 1, 1, provider="gw")}
+    settings = _settings(tiers, providers={"gw": ProviderSpec("gw", llm.base_url, "k")}, max_retries=3,
+                         breaker_failures=10_000)  # fmt: skip
+    responder = _responder(settings, {"gw": ChatClient(http, llm.base_url, "k")}, store, FakeClock())
+    llm.always("m-fast", status(503))
+    for i in range(100):
+        assert (await responder.respond(_request(store, f"u{i}", "fast"))).responder == "offline"
+    assert len(llm.calls()) <= 100 + 10 + 0.2 * 100 + 1  # not 400: retries are a fifth of the requests, over a floor

@@ -176,3 +176,12 @@ async def test_the_runtimes_pool_for_a_streaming_provider_measures_the_first_tok
         await pool.aclose()
     assert result.text == "answer from o-mini" and result.ttft_s is not None
     assert result.ttft_s < result.latency_s / 2  # read as it came, not after the whole body
+
+
+async def test_the_servers_own_time_to_first_token_is_taken_when_it_gives_one(llm: FakeLLM, http: httpx.AsyncClient) -> None:
+    from llm_server import raw
+
+    body = '{"model": "o-mini", "choices": [{"message": {"role": "assistant", "content": "hi"}}]}'
+    llm.script("o-mini", raw(body, headers={"Server-Timing": "queue;dur=3, ttft;dur=240.5"}))
+    result = await ChatClient(http, llm.base_url, "k").complete(HELLO, timeout_s=5)
+    assert result.ttft_s == pytest.approx(0.2405)

@@ -51,7 +51,7 @@ class RetryBudget:
 
     def take_retry(self) -> bool:
         with self._lock:
-            if self._tokens < 1.0:
+            if self._tokens < 1.0 - 1e-9:  # five deposits of 0.2 make one, floats or not
                 return False
             self._tokens -= 1.0
             return True
