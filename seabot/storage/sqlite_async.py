@@ -284,6 +284,14 @@ class SqliteStorage:
         counters = await self._inline(lambda: self._store.counters(""))
         return _push_counts(counters, bot_id)
 
+    # -- RequestNonces ------------------------------------------------------------------------
+
+    async def first_use(
+        self, bot_id: str, channel: str, nonce: str, digest: str, *, now: float, window_s: float
+    ) -> bool:
+        scope = keys.nonce_scope(bot_id, channel)
+        return await self._inline(lambda: self._store.first_use(scope, nonce, digest, now=now, window_s=window_s))
+
     # -- Stats, Eraser --------------------------------------------------------------------------
 
     async def daily_stats(self, since: float, bot_id: str | None = None) -> list[DailyStats]:

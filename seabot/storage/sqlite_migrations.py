@@ -37,43 +37,73 @@ class Migration:
     apply: Callable[[sqlite3.Connection], None]  # runs inside the migrating transaction
 
 
-def _baseline(conn: sqlite3.Connection) -> None:
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What ``create_schema`` builds: tables (with their columns) and indexes, in creation order."""
+
+    tables: list[tuple[str, str]]  # name, CREATE statement
+    columns: dict[str, list[tuple[str, str, int, str | None]]]  # table -> (name, type, not null, default)
+    indexes: list[tuple[str, str]]
+
+
+def _target() -> _Target:
     scratch = sqlite3.connect(":memory:", isolation_level=None)
     try:
         create_schema(sqlite_utils.Database(scratch))
         tables = scratch.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
         ).fetchall()
+        columns = {
+            name: [(row[1], row[2], row[3], row[4]) for row in scratch.execute(f'PRAGMA table_info("{name}")')]
+            for name, _sql in tables
+        }
         indexes = scratch.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid"
         ).fetchall()
-        present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        new_file = "messages" not in present
-        for name, sql in tables:
-            if name not in present:
-                conn.execute(sql)
-                continue
-            have = {row[1] for row in conn.execute(f'PRAGMA table_info("{name}")')}
-            for _cid, column, kind, not_null, default, _pk in scratch.execute(f'PRAGMA table_info("{name}")'):
-                if column not in have:
-                    extra = f" NOT NULL DEFAULT {default}" if not_null else (f" DEFAULT {default}" if default else "")
-                    conn.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}{extra}')
-        have_indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        for name, sql in indexes:
-            if name not in have_indexes:
-                conn.execute(sql)
-        if conn.execute("SELECT 1 FROM settings WHERE key = ?", (_SPEND_COUNTED,)).fetchone() is None:
-            if not new_file:
-                # the same backfill as create_schema's: a file from before the daily spend counters
-                conn.execute(
-                    "INSERT INTO counters (name, value) SELECT"
-                    " 'spend_usd:' || bot_id || ':' || strftime('%Y-%m-%d', created_at, 'unixepoch'), TOTAL(cost_usd)"
-                    " FROM messages WHERE role = 'bot' AND cost_usd > 0 GROUP BY 1 HAVING TRUE"
-                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
-                )
-            conn.execute("INSERT INTO settings (key, value) VALUES (?, '1')", (_SPEND_COUNTED,))
+        return _Target(tables, columns, indexes)
     finally:
         scratch.close()
+
+
+def _lacking(conn: sqlite3.Connection, target: _Target) -> bool:
+    """Whether the file lacks a table, column or index of ``target`` (or the spend backfill)."""
+    names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    if any(name not in names for name, _sql in (*target.tables, *target.indexes)):
+        return True
+    for table, columns in target.columns.items():
+        have = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+        if any(column[0] not in have for column in columns):
+            return True
+    return conn.execute("SELECT 1 FROM settings WHERE key = ?", (_SPEND_COUNTED,)).fetchone() is None
+
+
+def _baseline(conn: sqlite3.Connection, target: _Target | None = None) -> None:
+    target = target if target is not None else _target()
+    present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    new_file = "messages" not in present
+    for name, sql in target.tables:
+        if name not in present:
+            conn.execute(sql)
+            continue
+        have = {row[1] for row in conn.execute(f'PRAGMA table_info("{name}")')}
+        for column, kind, not_null, default in target.columns[name]:
+            if column not in have:
+                extra = f" NOT NULL DEFAULT {default}" if not_null else (f" DEFAULT {default}" if default else "")
+                conn.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}{extra}')
+    have_indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    for name, sql in target.indexes:
+        if name not in have_indexes:
+            conn.execute(sql)
+    if conn.execute("SELECT 1 FROM settings WHERE key = ?", (_SPEND_COUNTED,)).fetchone() is None:
+        if not new_file:
+            # the same backfill as create_schema's: a file from before the daily spend counters
+            conn.execute(
+                "INSERT INTO counters (name, value) SELECT"
+                " 'spend_usd:' || bot_id || ':' || strftime('%Y-%m-%d', created_at, 'unixepoch'), TOTAL(cost_usd)"
+                " FROM messages WHERE role = 'bot' AND cost_usd > 0 GROUP BY 1 HAVING TRUE"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+            )
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, '1')", (_SPEND_COUNTED,))
 
 
 MIGRATIONS: tuple[Migration, ...] = (Migration(1, "baseline: the tables of the single-store release", _baseline),)
@@ -106,7 +136,11 @@ def migrate(
                 f"database {path} has schema version {current}, newer than this seabot knows ({latest}); "
                 "upgrade seabot"
             )
-        if current == latest:
+        target = _target()
+        # Until every table has moved to numbered migrations, create_schema may gain a table or
+        # column in a release: a current file lacking one gets it under the same lock.
+        lacking = current >= 1 and _lacking(conn, target)
+        if current == latest and not lacking:
             return SchemaInfo("sqlite", current, ())
         if not apply:
             raise SchemaOutdated(f"database {path} has schema version {current} of {latest}; run `seabot migrate`")
@@ -123,6 +157,9 @@ def migrate(
                 " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
             )
             current = schema_version(conn)  # another process may have migrated while we waited
+            if current >= 1 and _lacking(conn, target):
+                _baseline(conn, target)
+                applied.append("baseline: tables and columns added since")
             for step in migrations:
                 if step.version > current:
                     step.apply(conn)

@@ -25,6 +25,7 @@ from seabot.core.storage.interfaces import (
     PollOffsets,
     PushCounts,
     RateLimits,
+    RequestNonces,
     SchemaInfo,
     Spend,
     Stats,
@@ -33,6 +34,6 @@ from seabot.core.storage.interfaces import (
 
 __all__ = [
     "History", "Inbox", "Spend", "RateLimits", "CachedAnswers", "Handoffs", "PollOffsets", "DeliveryProgress",
-    "PushCounts", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo", "StoreBusy", "StoreUnavailable",
+    "PushCounts", "RequestNonces", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo", "StoreBusy", "StoreUnavailable",
     "SchemaError", "SchemaTooNew", "SchemaOutdated", "TargetNotEmpty", "redact_url",
 ]  # fmt: skip

@@ -2,7 +2,7 @@
 
 A feature depends on the one or two Protocols it needs (the pipeline on ``History``, ``Spend``,
 ``RateLimits``, ``CachedAnswers``, ``Handoffs``; the inbox worker on ``Inbox``; a channel adapter on
-``PollOffsets``, ``DeliveryProgress`` or ``PushCounts``), never on an engine. Both engines
+``PollOffsets``, ``DeliveryProgress``, ``PushCounts`` or ``RequestNonces``), never on an engine. Both engines
 (``seabot.storage.sqlite_async.SqliteStorage``, ``seabot.storage.postgres.PostgresStorage``)
 implement every Protocol on one object and pass one contract suite (``tests/storage/contract``).
 
@@ -34,7 +34,7 @@ from seabot.core.store import (
 
 __all__ = [
     "History", "Inbox", "Spend", "RateLimits", "CachedAnswers", "Handoffs", "PollOffsets",
-    "DeliveryProgress", "PushCounts", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo",
+    "DeliveryProgress", "PushCounts", "RequestNonces", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo",
 ]  # fmt: skip
 
 
@@ -165,6 +165,18 @@ class PushCounts(Protocol):
 
 
 @runtime_checkable
+class RequestNonces(Protocol):
+    """Replay protection of signed webhooks: the nonces seen within a window, shared by replicas."""
+
+    async def first_use(
+        self, bot_id: str, channel: str, nonce: str, digest: str, *, now: float, window_s: float
+    ) -> bool:
+        """Record ``nonce``; False when it already came within ``window_s`` with another body
+        (``digest``): a replayed signature on a forged message. The same body again is a redelivery."""
+        ...
+
+
+@runtime_checkable
 class Stats(Protocol):
     async def daily_stats(self, since: float, bot_id: str | None = None) -> list[DailyStats]: ...
 
@@ -178,8 +190,8 @@ class Eraser(Protocol):
 
 @runtime_checkable
 class Storage(
-    History, Inbox, Spend, RateLimits, CachedAnswers, Handoffs, PollOffsets, DeliveryProgress, PushCounts, Stats,
-    Eraser, Protocol,
+    History, Inbox, Spend, RateLimits, CachedAnswers, Handoffs, PollOffsets, DeliveryProgress, PushCounts,
+    RequestNonces, Stats, Eraser, Protocol,
 ):  # fmt: skip
     """An opened engine: every concern above, and its lifecycle. Hand a feature the narrow
     Protocol it needs, not this."""

@@ -18,7 +18,7 @@ from seabot.core.store import conversation_key  # its one definition, re-exporte
 __all__ = [
     "conversation_key", "split_conversation_key", "rate_bucket_key", "spend_counter", "push_counter",
     "parse_push_counter", "push_counter_prefix", "poll_offset_key", "parts_sent_key", "refused_token_key",
-    "sent_message_key", "month_of", "day_of", "rate_bucket_user_suffix", "rate_bucket_bot_prefix",
+    "sent_message_key", "month_of", "day_of", "rate_bucket_user_suffix", "rate_bucket_bot_prefix", "nonce_scope",
 ]  # fmt: skip
 
 _SEP = "\x1f"  # the unit separator: no platform id contains it
@@ -94,3 +94,8 @@ def refused_token_key(bot_id: str, channel: str, inbound_id: str) -> str:
 def sent_message_key(bot_id: str, channel: str, message_id: str) -> str:
     """A message the bot itself sent (a platform echoing it back is not a customer's)."""
     return f"{channel}_sent:{bot_id}:{message_id}"
+
+
+def nonce_scope(bot_id: str, channel: str) -> str:
+    """Whose signed webhook requests a nonce belongs to (a replayed nonce is refused per scope)."""
+    return f"{bot_id}/{channel}"

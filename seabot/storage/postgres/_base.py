@@ -8,13 +8,26 @@ from contextlib import asynccontextmanager
 import psycopg
 import psycopg_pool
 from psycopg import errors as pg_errors
+from psycopg.types.string import StrDumperUnknown
 
 from seabot.core.errors import StorageError
 from seabot.core.storage.errors import StoreBusy, StoreUnavailable, redact_url
 
-__all__ = ["PostgresBase", "translate", "NOTIFY_CHANNEL"]
+__all__ = ["PostgresBase", "translate", "NOTIFY_CHANNEL", "nul_safe"]
 
 NOTIFY_CHANNEL = "seabot_inbox"  # NOTIFY'd when work appears: a message accepted, a lease given back
+
+
+class _NulSafeStrDumper(StrDumperUnknown):
+    """PostgreSQL's text cannot hold NUL (SQLite's can, and a platform may send one): it is
+    stored as U+FFFD, as the core stores a lone surrogate, so a message is never refused for its text."""
+
+    def dump(self, obj: str) -> bytes:
+        return obj.replace("\x00", "\ufffd").encode(self._encoding)
+
+
+def nul_safe(conn: psycopg.AsyncConnection) -> None:
+    conn.adapters.register_dumper(str, _NulSafeStrDumper)
 
 
 def translate(exc: BaseException, where: str) -> StorageError:

@@ -1,4 +1,5 @@
-"""The channel adapters' small durable state on PostgreSQL: poll offsets, delivery progress, pushes.
+"""The channel adapters' small durable state on PostgreSQL: poll offsets, delivery progress, pushes,
+webhook nonces.
 
 Rows sit in ``settings`` and ``counters`` under the key formats of ``seabot.core.storage.keys``,
 exactly as in the SQLite file, so ``seabot migrate --to`` copies them unchanged.
@@ -75,3 +76,26 @@ class ChannelsSql(PostgresBase):
             if parsed is not None and (bot_id is None or parsed[1] == bot_id):
                 found.append(MonthlyPushes(bot_id=parsed[1], channel=parsed[0], month=parsed[2], pushes=int(value)))
         return found
+
+    # -- RequestNonces ------------------------------------------------------------------------
+
+    async def first_use(
+        self, bot_id: str, channel: str, nonce: str, digest: str, *, now: float, window_s: float
+    ) -> bool:
+        scope = keys.nonce_scope(bot_id, channel)
+        async with self._tx() as conn:
+            await conn.execute("DELETE FROM request_nonces WHERE seen_at < %s", (now - window_s,))
+            # a replica inserting the same nonce at once waits here for the other's commit
+            inserted = await (
+                await conn.execute(
+                    "INSERT INTO request_nonces (scope, nonce, digest, seen_at) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (scope, nonce) DO NOTHING RETURNING 1",
+                    (scope, nonce, digest, now),
+                )
+            ).fetchone()
+            if inserted is not None:
+                return True
+            row = await (
+                await conn.execute("SELECT digest FROM request_nonces WHERE scope = %s AND nonce = %s", (scope, nonce))
+            ).fetchone()
+        return row is not None and str(row[0]) == digest

@@ -19,7 +19,7 @@ import psycopg_pool
 
 from seabot.core.storage.errors import redact_url
 from seabot.core.storage.interfaces import SchemaInfo
-from seabot.storage.postgres._base import NOTIFY_CHANNEL, translate
+from seabot.storage.postgres._base import NOTIFY_CHANNEL, nul_safe, translate
 from seabot.storage.postgres.channels import ChannelsSql
 from seabot.storage.postgres.handoffs import HandoffsSql
 from seabot.storage.postgres.history import HistorySql
@@ -39,12 +39,15 @@ LOCK_TIMEOUT = "2s"  # the longest a statement waits for a row lock before Store
 async def connect(url: str, *, autocommit: bool = True) -> psycopg.AsyncConnection:
     """One connection, with a clear, password-free error when it cannot be made."""
     try:
-        return await psycopg.AsyncConnection.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
+        conn = await psycopg.AsyncConnection.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
     except (psycopg.Error, ValueError) as exc:  # ValueError/ProgrammingError: a URL psycopg cannot parse
         raise translate(exc, redact_url(url)) from exc
+    nul_safe(conn)
+    return conn
 
 
 async def _configure(conn: psycopg.AsyncConnection) -> None:
+    nul_safe(conn)
     await conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 
 

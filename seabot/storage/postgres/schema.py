@@ -76,6 +76,14 @@ CREATE TABLE inbox_leases (
 );
 """
 
+_NONCES = """
+CREATE TABLE request_nonces (
+    scope TEXT NOT NULL, nonce TEXT NOT NULL, digest TEXT NOT NULL, seen_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (scope, nonce)
+);
+CREATE INDEX idx_request_nonces_seen_at ON request_nonces (seen_at);
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -87,11 +95,13 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: the tables of the single-store release", _BASELINE),
     Migration(2, "inbox leases: one claimer per conversation across replicas", _LEASES),
+    Migration(3, "request nonces: webhook replay protection shared by replicas", _NONCES),
 )
 
 #: Tables ``seabot migrate --to`` copies, parents first (the inbox's leases are not data: they expire).
 DATA_TABLES = (
     "conversations", "messages", "inbox", "counters", "settings", "handoffs", "rate_buckets", "answer_cache",
+    "request_nonces",
 )  # fmt: skip
 
 

@@ -4,13 +4,15 @@ and its key formats, which older files keep their rows under."""
 from __future__ import annotations
 
 import calendar
+from pathlib import Path
 
 import pytest
 
 from seabot.adapters.line.adapter import push_counter_name, refused_token_key, sent_message_key
 from seabot.adapters.telegram.adapter import parts_sent_key
+from seabot.adapters.wechat import adapter as wechat_adapter
 from seabot.adapters.telegram.polling import offset_key
-from seabot.core.storage import DeliveryProgress, PollOffsets, PushCounts, Storage, keys
+from seabot.core.storage import DeliveryProgress, PollOffsets, PushCounts, RequestNonces, Storage, keys
 from seabot.core.storage.interfaces import MonthlyPushes
 
 pytestmark = pytest.mark.anyio
@@ -60,3 +62,17 @@ async def test_push_counts_per_bot_channel_and_month(storage: Storage) -> None:
         MonthlyPushes("b", "line", "2026-12", 3), MonthlyPushes("b", "line", "2027-01", 1),
     ]  # fmt: skip
     assert len(await storage.push_counts()) == 3
+
+
+async def test_a_nonce_is_refused_for_another_body_within_the_window(storage: Storage) -> None:
+    assert isinstance(storage, RequestNonces)
+    assert await storage.first_use("b", "wechat", "n1", "body-a", now=100.0, window_s=300)
+    assert await storage.first_use("b", "wechat", "n1", "body-a", now=101.0, window_s=300)  # a redelivery
+    assert not await storage.first_use("b", "wechat", "n1", "forged", now=102.0, window_s=300)
+    assert await storage.first_use("other", "wechat", "n1", "forged", now=102.0, window_s=300)  # per bot
+    assert await storage.first_use("b", "wechat", "n1", "forged", now=500.0, window_s=300)  # window over
+
+
+def test_the_nonce_scope_is_the_one_the_wechat_adapter_builds() -> None:
+    source = (Path(wechat_adapter.__file__)).read_text(encoding="utf-8")
+    assert 'f"{self.bot_id}/{CHANNEL}"' in source and keys.nonce_scope("b", "wechat") == "b/wechat"

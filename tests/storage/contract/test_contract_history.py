@@ -65,3 +65,11 @@ async def test_spend_is_per_bot_and_utc_day(storage: Storage) -> None:
     assert await storage.day_spend_usd("b", DAY + 86_400) == pytest.approx(0.2)
     assert await storage.day_spend_usd("other", DAY) == 0.0
     assert await storage.conversation_spend_usd(conv.id) == pytest.approx(9.3)
+
+
+async def test_a_nul_in_customer_text_is_stored_not_refused(storage: Storage) -> None:
+    conv = await storage.conversation("b", "telegram", "u\x00x", ChatKind.PRIVATE)
+    await storage.append(said(conv.id, "hi\x00there", chat="u\x00x", user="u\x00x", inbound_id="1"))
+    [stored] = await storage.history("b", "u\x00x") or await storage.history("b", "u\ufffdx")
+    # SQLite keeps it; PostgreSQL's text cannot hold NUL and keeps U+FFFD in its place
+    assert stored.text in {"hi\x00there", "hi\ufffdthere"}

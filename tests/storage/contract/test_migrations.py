@@ -144,3 +144,19 @@ async def test_an_older_schema_is_refused_when_migrating_is_not_allowed(engine: 
 
     with pytest.raises(SchemaOutdated, match="run `seabot migrate`"):
         await PostgresStorage.open(location, migrate_schema=False)
+
+
+async def test_a_current_file_gets_a_table_the_release_added_to_the_baseline(tmp_path: Path) -> None:
+    path = tmp_path / "seabot.db"
+    todays_file(path)
+    await (await SqliteStorage.open(path)).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE request_nonces")  # as if migrated by a release before the table existed
+    conn.commit()
+    conn.close()
+    info = migrate(path)
+    assert info.applied == ("baseline: tables and columns added since",)
+    assert migrate(path).applied == ()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT COUNT(*) FROM request_nonces").fetchone() == (0,)
+    conn.close()

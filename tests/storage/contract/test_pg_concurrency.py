@@ -16,7 +16,7 @@ import pytest
 
 from seabot.core.messages import ChatKind, InboundMessage, Role
 from seabot.core.store import StoredMessage
-from seabot.storage.postgres import PostgresStorage
+from seabot.storage.postgres import MIGRATIONS, PostgresStorage
 
 pytestmark = pytest.mark.anyio
 
@@ -38,8 +38,8 @@ async def test_replicas_migrating_together_do_not_race(pg_url: str) -> None:
     opened = await asyncio.gather(*(PostgresStorage.open(pg_url) for _ in range(4)))
     try:
         applied = [storage.schema.applied for storage in opened]
-        assert all(storage.schema.version == 2 for storage in opened)
-        assert sorted(len(names) for names in applied) == [0, 0, 0, 2]  # one replica did the work
+        assert all(storage.schema.version == MIGRATIONS[-1].version for storage in opened)
+        assert sorted(len(names) for names in applied) == [0, 0, 0, len(MIGRATIONS)]  # one replica did the work
     finally:
         await asyncio.gather(*(storage.close() for storage in opened))
 
@@ -160,3 +160,12 @@ async def test_daily_spend_and_dedupe_hold_under_writers_from_both_pools(
     assert len(await second.history("b", "u")) == 60
     enqueued = await asyncio.gather(*(replicas[n % 2].enqueue(inbound("same", "u")) for n in range(10)))
     assert sum(not e.duplicate for e in enqueued) == 1 and len({e.inbox_id for e in enqueued}) == 1
+
+
+async def test_a_nonce_raced_by_two_replicas_with_two_bodies_is_fresh_once(
+    replicas: tuple[PostgresStorage, PostgresStorage],
+) -> None:
+    fresh = await asyncio.gather(
+        *(replicas[n % 2].first_use("b", "wechat", "n1", f"body{n}", now=100.0, window_s=300) for n in range(10))
+    )
+    assert sum(fresh) == 1
