@@ -225,5 +225,12 @@ def test_the_judge_rolls_back_on_latency_and_waits_for_enough_answers() -> None:
     assert judge(near, control, spec) is None
     errors = ArmWindow(100)
     for i in range(40):
-        errors.add(i % 10 != 0, 0.2)  # 10 % errors against the control's 0 %
+        errors.add(i % 5 != 0, 0.2)  # 20 % errors against the control's 0 %
     assert "error rate" in (judge(errors, control, spec) or "")
+    unlucky = ArmWindow(500)
+    for i in range(60):
+        unlucky.add(i % 16 != 0, 0.2)  # 4 unlucky answers in 60 (6.7 %): not surely above the 5 % margin
+    assert judge(unlucky, control, spec) is None
+    for i in range(440):
+        unlucky.add(i % 33 != 0, 0.2)  # a true 3 %, inside the margin, over 500 answers
+    assert judge(unlucky, control, spec) is None

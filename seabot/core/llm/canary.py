@@ -5,7 +5,8 @@ back by itself when it is clearly worse.
   one model (its tone does not flip mid-chat), across restarts and replicas; raising the share
   keeps the conversations that were already on the canary there.
 - **Judged**: both arms' newest outcomes are kept; once each has ``min_answers``, the canary is
-  rolled back when its error rate is more than ``max_error_rate_increase`` above the control's,
+  rolled back when its error rate is surely (the lower end of its 95 % interval) more than
+  ``max_error_rate_increase`` above the control's,
   or its p95 latency more than ``max_p95_increase`` above it (and at least ``min_p95_gap_s``).
 - **Durable**: a rollback or a promotion is a ``CanaryDecision`` kept behind ``CanaryStateStore``
   (over the store's settings); a restart does not bring a rolled-back canary back. A decision
@@ -129,12 +130,23 @@ class ArmWindow:
         return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
 
 
+def _lower_bound(rate: float, n: int, z: float = 1.645) -> float:
+    """The Wilson score interval's lower end (95 % one-sided): the error rate the canary has at
+    least, given ``n`` answers. A canary whose true rate is inside the margin is not rolled back
+    for a few unlucky answers; one far outside it is, after ``min_answers``."""
+    if n == 0:
+        return 0.0
+    centre = rate + z * z / (2 * n)
+    spread = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - spread) / (1 + z * z / n))
+
+
 def judge(canary: ArmWindow, control: ArmWindow, spec: CanarySpec) -> str | None:
     """Why the canary is clearly worse than the control, or None while it is not (or not yet known)."""
     if canary.count < spec.min_answers:
         return None
     baseline = control.error_rate if control.count >= spec.min_answers else 0.0
-    if canary.error_rate > baseline + spec.max_error_rate_increase:
+    if _lower_bound(canary.error_rate, canary.count) > baseline + spec.max_error_rate_increase:
         return (f"error rate {canary.error_rate:.1%} over {canary.count} answers, the control's {baseline:.1%}"
                 f" (margin {spec.max_error_rate_increase:.1%})")  # fmt: skip
     ours, theirs = canary.p95(), control.p95()
