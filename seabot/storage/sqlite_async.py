@@ -19,8 +19,9 @@ object: they order the claimers (workers) of this process and expire like Postgr
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -291,6 +292,23 @@ class SqliteStorage:
     ) -> bool:
         scope = keys.nonce_scope(bot_id, channel)
         return await self._inline(lambda: self._store.first_use(scope, nonce, digest, now=now, window_s=window_s))
+
+    # -- KeyValueState -------------------------------------------------------------------------
+
+    async def get_setting(self, key: str) -> str | None:
+        return await self._inline(lambda: self._store.get_setting(key))
+
+    async def put_setting(self, key: str, value: str) -> None:
+        await self._inline(lambda: self._store.put_setting(key, value))
+
+    async def bump_counters(self, amounts: Mapping[str, float]) -> None:
+        # one short transaction per counter (the synchronous store has no batch); a flush of
+        # model tallies is a few dozen rows
+        for name, amount in amounts.items():
+            await self._inline(functools.partial(self._store.bump_counter, name, amount))
+
+    async def counters(self, prefix: str) -> dict[str, float]:
+        return await self._inline(lambda: self._store.counters(prefix))
 
     # -- Stats, Eraser --------------------------------------------------------------------------
 

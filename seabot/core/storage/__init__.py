@@ -21,6 +21,7 @@ from seabot.core.storage.interfaces import (
     Handoffs,
     History,
     Inbox,
+    KeyValueState,
     MonthlyPushes,
     PollOffsets,
     PushCounts,
@@ -34,6 +35,6 @@ from seabot.core.storage.interfaces import (
 
 __all__ = [
     "History", "Inbox", "Spend", "RateLimits", "CachedAnswers", "Handoffs", "PollOffsets", "DeliveryProgress",
-    "PushCounts", "RequestNonces", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo", "StoreBusy", "StoreUnavailable",
+    "PushCounts", "RequestNonces", "KeyValueState", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo", "StoreBusy", "StoreUnavailable",
     "SchemaError", "SchemaTooNew", "SchemaOutdated", "TargetNotEmpty", "redact_url",
 ]  # fmt: skip

@@ -14,6 +14,7 @@ bounded wait; on PostgreSQL it awaits a pooled connection. A lock that stays tak
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -34,7 +35,7 @@ from seabot.core.store import (
 
 __all__ = [
     "History", "Inbox", "Spend", "RateLimits", "CachedAnswers", "Handoffs", "PollOffsets",
-    "DeliveryProgress", "PushCounts", "RequestNonces", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo",
+    "DeliveryProgress", "PushCounts", "RequestNonces", "KeyValueState", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo",
 ]  # fmt: skip
 
 
@@ -177,6 +178,20 @@ class RequestNonces(Protocol):
 
 
 @runtime_checkable
+class KeyValueState(Protocol):
+    """Durable settings and counters for a typed store that owns its key format in one place
+    (``core.llm.canary.SettingsCanaryStore``, ``core.llm.ledger.CounterModelStats``). Channel
+    state has typed Protocols above; a new concern should get one too rather than keys here."""
+
+    async def get_setting(self, key: str) -> str | None: ...
+    async def put_setting(self, key: str, value: str) -> None: ...
+    async def bump_counters(self, amounts: Mapping[str, float]) -> None:
+        """Add every amount to its counter, in one transaction (atomic across replicas)."""
+        ...
+    async def counters(self, prefix: str) -> dict[str, float]: ...
+
+
+@runtime_checkable
 class Stats(Protocol):
     async def daily_stats(self, since: float, bot_id: str | None = None) -> list[DailyStats]: ...
 
@@ -191,7 +206,7 @@ class Eraser(Protocol):
 @runtime_checkable
 class Storage(
     History, Inbox, Spend, RateLimits, CachedAnswers, Handoffs, PollOffsets, DeliveryProgress, PushCounts,
-    RequestNonces, Stats, Eraser, Protocol,
+    RequestNonces, KeyValueState, Stats, Eraser, Protocol,
 ):  # fmt: skip
     """An opened engine: every concern above, and its lifecycle. Hand a feature the narrow
     Protocol it needs, not this."""

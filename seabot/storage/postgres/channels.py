@@ -1,11 +1,13 @@
 """The channel adapters' small durable state on PostgreSQL: poll offsets, delivery progress, pushes,
-webhook nonces.
+webhook nonces, and the settings and counters of typed stores that own their key format.
 
 Rows sit in ``settings`` and ``counters`` under the key formats of ``seabot.core.storage.keys``,
 exactly as in the SQLite file, so ``seabot migrate --to`` copies them unchanged.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from seabot.core.storage import keys
 from seabot.core.storage.interfaces import MonthlyPushes
@@ -99,3 +101,29 @@ class ChannelsSql(PostgresBase):
                 await conn.execute("SELECT digest FROM request_nonces WHERE scope = %s AND nonce = %s", (scope, nonce))
             ).fetchone()
         return row is not None and str(row[0]) == digest
+
+    # -- KeyValueState ------------------------------------------------------------------------
+
+    async def get_setting(self, key: str) -> str | None:
+        return await self._setting(key)
+
+    async def put_setting(self, key: str, value: str) -> None:
+        await self._put_setting(key, value)
+
+    async def bump_counters(self, amounts: Mapping[str, float]) -> None:
+        if not amounts:
+            return
+        async with self._tx() as conn:
+            async with conn.cursor() as cur:
+                await cur.executemany(
+                    "INSERT INTO counters (name, value) VALUES (%s, %s)"
+                    " ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value",
+                    sorted(amounts.items()),  # one order for every replica: no deadlock between two flushes
+                )
+
+    async def counters(self, prefix: str) -> dict[str, float]:
+        async with self._conn() as conn:
+            rows = await (
+                await conn.execute("SELECT name, value FROM counters WHERE starts_with(name, %s)", (prefix,))
+            ).fetchall()
+        return {str(name): float(value) for name, value in rows}

@@ -12,7 +12,7 @@ from seabot.adapters.line.adapter import push_counter_name, refused_token_key, s
 from seabot.adapters.telegram.adapter import parts_sent_key
 from seabot.adapters.wechat import adapter as wechat_adapter
 from seabot.adapters.telegram.polling import offset_key
-from seabot.core.storage import DeliveryProgress, PollOffsets, PushCounts, RequestNonces, Storage, keys
+from seabot.core.storage import DeliveryProgress, KeyValueState, PollOffsets, PushCounts, RequestNonces, Storage, keys
 from seabot.core.storage.interfaces import MonthlyPushes
 
 pytestmark = pytest.mark.anyio
@@ -76,3 +76,15 @@ async def test_a_nonce_is_refused_for_another_body_within_the_window(storage: St
 def test_the_nonce_scope_is_the_one_the_wechat_adapter_builds() -> None:
     source = (Path(wechat_adapter.__file__)).read_text(encoding="utf-8")
     assert 'f"{self.bot_id}/{CHANNEL}"' in source and keys.nonce_scope("b", "wechat") == "b/wechat"
+
+
+async def test_key_value_state_for_stores_that_own_their_keys(storage: Storage) -> None:
+    assert isinstance(storage, KeyValueState)
+    assert await storage.get_setting("llm.canary:fast") is None
+    await storage.put_setting("llm.canary:fast", '{"status": "rolled_back"}')
+    assert await storage.get_setting("llm.canary:fast") == '{"status": "rolled_back"}'
+    await storage.bump_counters({"llm.model\x1fa": 1.0, "llm.model\x1fb": 2.5})
+    await storage.bump_counters({"llm.model\x1fa": 1.0})
+    await storage.bump_counters({})
+    assert await storage.counters("llm.model\x1f") == {"llm.model\x1fa": 2.0, "llm.model\x1fb": 2.5}
+    assert await storage.counters("nothing:") == {}

@@ -169,3 +169,16 @@ async def test_a_nonce_raced_by_two_replicas_with_two_bodies_is_fresh_once(
         *(replicas[n % 2].first_use("b", "wechat", "n1", f"body{n}", now=100.0, window_s=300) for n in range(10))
     )
     assert sum(fresh) == 1
+
+
+async def test_counter_flushes_racing_from_both_pools_add_up_without_deadlocks(
+    replicas: tuple[PostgresStorage, PostgresStorage],
+) -> None:
+    names = [f"llm.model\x1f{n}" for n in range(5)]
+    await asyncio.gather(
+        *(
+            replicas[n % 2].bump_counters({name: 1.0 for name in (names if n % 2 else reversed(names))})
+            for n in range(20)
+        )
+    )
+    assert await replicas[0].counters("llm.model\x1f") == {name: 20.0 for name in names}
