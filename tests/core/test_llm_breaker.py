@@ -193,3 +193,23 @@ async def test_an_outage_does_not_multiply_the_traffic_by_the_retries(llm: FakeL
     for i in range(100):
         assert (await responder.respond(_request(store, f"u{i}", "fast"))).responder == "offline"
     assert len(llm.calls()) <= 100 + 10 + 0.2 * 100 + 1  # not 400: retries are a fifth of the requests, over a floor
+
+
+async def test_a_key_one_provider_rejects_stops_only_that_provider(
+    llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    with serve_fake_llm() as other:
+        tiers = {"premium": TierSpec("premium", "m-premium", 2, 8, provider="other"), "fast": TierSpec("fast", "m-fast", 1, 1)}
+        settings = _settings(tiers, base_url=llm.base_url, providers={"other": ProviderSpec("other", other.base_url, "sk-bad")})
+        clients = {"default": ChatClient(http, llm.base_url, "k"), "other": ChatClient(http, other.base_url, "sk-bad")}
+        responder = _responder(settings, clients, store, FakeClock())
+        other.always("m-premium", status(401))
+        with caplog.at_level(logging.ERROR, logger="seabot.llm"):
+            for i in range(3):
+                got = await responder.respond(_request(store, f"u{i}"))
+                assert (got.responder, got.tier) == ("llm", "fast")
+        assert len(other.calls()) == 1 and len(llm.calls()) == 3
+        (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert "[llm.providers.other].api_key" in error.getMessage() and "sk-bad" not in error.getMessage()
