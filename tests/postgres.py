@@ -74,6 +74,7 @@ def pg_server() -> Iterator[PgServer]:
 
         server = pgserver.get_server(root / "data", cleanup_mode="stop")
     except Exception as exc:  # no wheel for this platform, cannot initdb, cannot start
+        shutil.rmtree(root, ignore_errors=True)
         _unavailable(f"{type(exc).__name__}: {exc}")
         raise  # not reached: skip/fail raise
     finally:

@@ -16,7 +16,9 @@ import pytest
 
 from seabot.core.messages import ChatKind, InboundMessage, Role
 from seabot.core.store import StoredMessage
+from seabot.core.storage import StoreUnavailable
 from seabot.storage.postgres import MIGRATIONS, PostgresStorage
+from tests.postgres import PgServer
 
 pytestmark = pytest.mark.anyio
 
@@ -182,3 +184,28 @@ async def test_counter_flushes_racing_from_both_pools_add_up_without_deadlocks(
         )
     )
     assert await replicas[0].counters("llm.model\x1f") == {name: 20.0 for name in names}
+
+
+async def test_connections_cut_by_the_server_are_unavailable_then_recovered(pg_url: str, pg_server: PgServer) -> None:
+    storage = await PostgresStorage.open(pg_url)
+    try:
+        await storage.enqueue(inbound("m1", "u"))
+        database = pg_url.split("/")[-1].split("?")[0]
+        pg_server.psql(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}';"
+        )  # every connection of the pool and the listener, as a server restart would
+        outcomes = []
+        for _ in range(3):
+            try:
+                outcomes.append((await storage.enqueue(inbound("m2", "u"))).duplicate)
+            except StoreUnavailable as exc:  # a connection the server cut is found out on its first use
+                assert "cannot be reached" in str(exc)
+                outcomes.append(None)
+        assert outcomes[-1] is True and False in outcomes  # stored once, then found as the duplicate
+        await asyncio.sleep(1.5)  # the listener reconnects by itself
+        waiting = asyncio.create_task(storage.wait_for_work(10.0))
+        await asyncio.sleep(0.1)
+        await storage.enqueue(inbound("m3", "v"))
+        assert await asyncio.wait_for(waiting, 5.0) is True
+    finally:
+        await storage.close()
