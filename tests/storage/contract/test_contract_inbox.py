@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from seabot.core.messages import InboundMessage, Reply
+from seabot.core.messages import ChatKind, InboundMessage, Reply
 from seabot.core.storage import Inbox, Storage
 from seabot.core.storage.keys import conversation_key
 from seabot.core.store import InboxStatus
@@ -88,3 +88,13 @@ async def test_new_work_wakes_a_waiting_claimer(storage: Storage) -> None:
     await storage.enqueue(inbound("m1"))
     assert await asyncio.wait_for(waiting, 2.0) is True
     assert await storage.wait_for_work(0.05) is False  # nothing new since
+
+
+async def test_a_claimed_message_comes_back_as_it_was_accepted(storage: Storage) -> None:
+    sent = InboundMessage(
+        bot_id="b", channel="line", message_id="m\ufffd1", user_id="u", chat_id="g", text="ส่ง\ufffd ไหม",
+        chat_kind=ChatKind.GROUP, reply_handle="token", repaired=True,
+    )  # fmt: skip
+    await storage.enqueue(sent)
+    [item] = await storage.claim("w1", 1, lease_s=30)
+    assert item.message == sent
