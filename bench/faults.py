@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.e2e import Harness
-from bench.standins import REF, passive_text, webhook
+from bench.standins import METRICS_AUTH, REF, passive_text, webhook
 
 CHANNELS = ("line", "wechat", "telegram")
 KILL_AT = (0.30, 0.65)
@@ -108,7 +108,7 @@ async def send_until_acked(session: Any, url: str, message: Message, run: Run) -
 
 async def inbox_depth(session: Any, url: str) -> float | None:
     try:
-        async with session.get(url + "/metrics") as response:
+        async with session.get(url + "/metrics", headers=METRICS_AUTH) as response:
             found = DEPTH.search(await response.text())
             return float(found.group(1)) if found else None
     except Exception:  # noqa: BLE001 - the server may be down

@@ -356,6 +356,8 @@ TELEGRAM_TOKEN = "123456:bench-token"
 TELEGRAM_SECRET = "bench-secret"
 LINE_SECRET = "bench-line-channel-secret"
 WECHAT_TOKEN = "benchtoken"
+METRICS_TOKEN = "bench-metrics"  # /metrics on the webhook port needs it
+METRICS_AUTH = {"authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 def write_config(folder: Path, *, llm_url: str, platform_url: str, concurrency: int = 32, extra_llm: str = "") -> Path:
@@ -365,6 +367,9 @@ def write_config(folder: Path, *, llm_url: str, platform_url: str, concurrency: 
 host = "127.0.0.1"
 port = 8080
 concurrency = {concurrency}
+metrics_token = "{METRICS_TOKEN}"
+[console]
+port = {free_port()}
 [storage]
 path = "{(folder / 'seabot.db').as_posix()}"
 [llm]

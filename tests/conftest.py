@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SHIPPED_CONFIG = ROOT / "config.toml"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -25,6 +33,7 @@ def shipped_config(tmp_path: Path) -> Path:
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     db = tmp_path / "seabot.db"
     text = re.sub(r'(?m)^path *= *".*"$', f'path = "{db.as_posix()}"', text)
+    text += f"\n[console]\nport = {free_port()}\n"  # tests run side by side: not the default 8081
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -26,7 +26,7 @@ from seabot.core.routing import RoutingConfigError, RoutingRules
 from seabot.core.storage.errors import redact_url
 
 __all__ = [
-    "AppConfig", "BotConfig", "ServerConfig", "StorageConfig", "LLMConfig", "TierConfig", "ProviderConfig",
+    "AppConfig", "BotConfig", "ServerConfig", "ConsoleConfig", "StorageConfig", "LLMConfig", "TierConfig", "ProviderConfig",
     "CanaryConfig", "DEFAULT_PROVIDER",
     "TelegramConfig", "LineConfig", "WechatConfig", "TIERS", "load_config", "config_path",
 ]  # fmt: skip
@@ -44,6 +44,19 @@ class ServerConfig:
     max_body_bytes: int = 1024 * 1024
     concurrency: int = 32  # conversations answered in parallel
     max_backlog: int = 10_000  # inbox depth above which webhooks answer 503
+    body_timeout_s: float = 10.0  # a request body that takes longer to arrive gets 408
+    # /metrics on this (public) port only with `Authorization: Bearer <metrics_token>`; it is
+    # always on the console's own listener
+    metrics_token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleConfig:
+    """The merchant's own listener (never the public webhook port): console pages, /metrics."""
+
+    host: str = "127.0.0.1"
+    port: int = 8081
+    public_url: str = ""  # https:// → Secure cookies
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +188,7 @@ class AppConfig:
     storage: StorageConfig
     llm: LLMConfig
     bots: Mapping[str, BotConfig]
+    console: ConsoleConfig = ConsoleConfig()
 
     def bot(self, bot_id: str) -> BotConfig:
         try:
@@ -202,6 +216,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> AppConf
     data = interpolate(raw, environ, "", problems)
     root = Section(data, "", problems)
     server = _server(root.sub("server"))
+    console = _console(root.sub("console"))
     storage = _storage(root.sub("storage"), base=path.parent)
     llm = _llm(root.sub("llm"))
     bots_section = root.sub("bots")
@@ -215,7 +230,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> AppConf
     root.finish()
     if problems:
         raise ConfigError(str(path), problems)
-    return AppConfig(source=path, server=server, storage=storage, llm=llm, bots=bots)
+    return AppConfig(source=path, server=server, storage=storage, llm=llm, bots=bots, console=console)
 
 
 def _server(s: Section) -> ServerConfig:
@@ -230,7 +245,22 @@ def _server(s: Section) -> ServerConfig:
         max_body_bytes=int(s.number("max_body_bytes", d.max_body_bytes, positive=True)),
         concurrency=int(s.number("concurrency", d.concurrency, positive=True)),
         max_backlog=int(s.number("max_backlog", d.max_backlog, positive=True)),
+        body_timeout_s=s.number("body_timeout_s", d.body_timeout_s, positive=True),
+        metrics_token=s.text("metrics_token", d.metrics_token),
     )
+    s.finish()
+    return config
+
+
+def _console(s: Section) -> ConsoleConfig:
+    d = ConsoleConfig()
+    port = s.get("port", int, d.port)
+    if not 0 < port < 65536:
+        s.problem(f"must be a TCP port (1-65535), got {port}", "port")
+    public_url = s.text("public_url", d.public_url).rstrip("/")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        s.problem(f"must be an http(s) URL such as https://console.example.com, got {public_url!r}", "public_url")
+    config = ConsoleConfig(host=s.text("host", d.host, non_empty=True), port=port, public_url=public_url)
     s.finish()
     return config
 

@@ -68,13 +68,14 @@ class SeabotServer:
             time.sleep(0.02)
 
     def metrics(self) -> str:
-        return httpx.get(f"{self.url}/metrics", timeout=WAIT_S).text
+        return httpx.get(f"{self.url}/metrics", headers={"authorization": "Bearer adapters-metrics"}, timeout=WAIT_S).text
 
 
 def bot_config(tmp_path: Path, channels: str, *, concurrency: int = 32) -> str:
     return f"""
 [server]
 concurrency = {concurrency}
+metrics_token = "adapters-metrics"
 [storage]
 path = "{(tmp_path / 'seabot.db').as_posix()}"
 [bots.shop]

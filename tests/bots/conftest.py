@@ -42,9 +42,10 @@ WECHAT_TOKEN = "wechatTokenMv83Nq"
 WECHAT_APP_SECRET = "wechat-app-secret-Tz61Yh4Bc"
 WECHAT_AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aQ"  # 43 characters
 WECHAT_APP_ID = "wx1a2b3c4d5e6f7a8b"
-LLM_API_KEY = "sk-test-llm-key-Pq8Zr5Uy2Ew1"
+METRICS_TOKEN = "metrics-bearer-Wd72Lx0Pq"
+LLM_API_KEY = "sk-test-llm-key-Pq8Zr5Uy2Ew1"  # last: the log tests look it up as SECRETS[-1]
 SECRETS = (TELEGRAM_TOKEN, TELEGRAM_SECRET, LINE_SECRET, LINE_ACCESS_TOKEN, WECHAT_TOKEN, WECHAT_APP_SECRET,
-           WECHAT_AES_KEY, LLM_API_KEY)  # fmt: skip
+           WECHAT_AES_KEY, METRICS_TOKEN, LLM_API_KEY)  # fmt: skip
 
 
 def write_config(
@@ -68,6 +69,9 @@ def write_config(
 host = "127.0.0.1"
 concurrency = {concurrency}
 max_backlog = {max_backlog}
+metrics_token = "{METRICS_TOKEN}"
+[console]
+port = {free_port()}
 [storage]
 path = "{(tmp_path / 'seabot.db').as_posix()}"
 {llm}
@@ -97,6 +101,9 @@ api_base = "{platform_url}"
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+METRICS_AUTH = {"authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 # -- correctly signed webhooks ---------------------------------------------------------------------
@@ -254,7 +261,7 @@ class ServeProcess:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def inbox_depth(self) -> int:
-        text = httpx.get(f"{self.url}/metrics", timeout=WAIT_S).text
+        text = httpx.get(f"{self.url}/metrics", headers=METRICS_AUTH, timeout=WAIT_S).text
         match = re.search(r"^seabot_inbox_depth (\d+)", text, re.M)
         assert match, text
         return int(match.group(1))

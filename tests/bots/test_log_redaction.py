@@ -63,7 +63,8 @@ def test_no_secret_and_no_customer_text_in_the_server_output(
     bad_query = {**wechat_query(), "signature": "0" * 40}
     assert post(server.url, "wechat", (wechat_webhook("o-x", CUSTOMER_TEXT, 1)[0], {}, bad_query)).status_code == 401
     malformed = f'{{"events": [{{"type": "message", "message": "{CUSTOMER_TEXT}"}}]}}'.encode()
-    assert post(server.url, "line", (malformed, {"x-line-signature": line_sign(malformed)}, {})).status_code == 400
+    # an event LINE would never send is refused on its own (the batch is acknowledged), unlogged
+    assert post(server.url, "line", (malformed, {"x-line-signature": line_sign(malformed)}, {})).status_code == 200
 
     # a slow answer on WeChat goes through the API; its first token request fails
     for model in MODELS:

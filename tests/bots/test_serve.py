@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
@@ -44,14 +45,21 @@ def server(seabot_cmd: list[str], shipped_config: Path) -> Iterator[tuple[str, s
     proc.communicate(timeout=30)  # also closes the pipe
 
 
-def test_health_metrics_and_404s(server: tuple[str, subprocess.Popen[str]]) -> None:
+def test_health_metrics_and_404s(server: tuple[str, subprocess.Popen[str]], shipped_config: Path) -> None:
     base, _ = server
     health = httpx.get(f"{base}/healthz").json()
     assert health == {"status": "ok", "bots": ["demo-shop"]}
-    metrics = httpx.get(f"{base}/metrics")
+    # the webhook port faces the internet: no metrics there without a token ...
+    assert httpx.get(f"{base}/metrics").status_code == 404
+    # ... they are on the console's own listener
+    console_port = re.search(r"(?m)^port = (\d+)$", shipped_config.read_text().split("[console]")[1]).group(1)  # type: ignore[union-attr]
+    metrics = httpx.get(f"http://127.0.0.1:{console_port}/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
     assert "# TYPE seabot_inbox_depth gauge" in metrics.text
     assert "seabot_inbox_depth 0" in metrics.text
+    long_id = "x" * 60_000
+    echoed = httpx.post(f"{base}/webhooks/{long_id}/line", content=b"{}")
+    assert echoed.status_code == 404 and len(echoed.text) < 200 and "60000 characters" in echoed.text
     unknown = httpx.post(f"{base}/webhooks/nope/line", content=b"{}")
     assert unknown.status_code == 404 and "unknown bot" in unknown.text
     unconfigured = httpx.post(f"{base}/webhooks/demo-shop/line", content=b"{}")

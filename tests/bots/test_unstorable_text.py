@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.bots.conftest import (
+    METRICS_AUTH,
     TELEGRAM_SECRET,
     InProcessServer,
     line_sign,
@@ -53,7 +54,7 @@ def test_a_line_batch_with_a_lone_surrogate_keeps_every_event(server: InProcessS
     [stored] = [m.text for m in server.runtime.store.history("shop", users[1]) if m.role == "customer"]
     assert stored == "broken \ufffd text"
     assert len(platform.calls(r"/v2/bot/message/reply$")) == 3
-    assert 'seabot_inbound_repaired_total{channel="line"} 1' in httpx.get(f"{server.url}/metrics").text
+    assert 'seabot_inbound_repaired_total{channel="line"} 1' in httpx.get(f"{server.url}/metrics", headers=METRICS_AUTH).text
 
 
 def test_a_line_batch_with_an_unreadable_event_keeps_the_others(server: InProcessServer) -> None:
