@@ -9,6 +9,7 @@ which is a development-only dependency:
     .venv/bin/python tools/build_language_data.py
 
 writes ``seabot/core/language/data/latin_model.json.gz``. The output is deterministic.
+``tools/build_language_idms.py`` smooths its id/ms table with this one: rebuild that after this.
 """
 
 from __future__ import annotations
