@@ -36,7 +36,7 @@ _PHRASES: Mapping[OrderPhrase, Mapping[str, str]] = MappingProxyType(
             "id": "Demi keamanan data, mohon kirim email yang dipakai saat memesan, atau 4 angka terakhir nomor HP di pesanan {ref} ya Kak.",
             "ms": "Demi keselamatan data, sila berikan e-mel yang digunakan semasa membuat pesanan, atau 4 digit terakhir nombor telefon dalam pesanan {ref}.",
             "vi": "Để bảo mật thông tin, bạn vui lòng gửi email đã dùng khi đặt hàng, hoặc 4 số cuối của số điện thoại trong đơn {ref} nhé.",
-            "zh": "为了保护您的信息，请提供下单时使用的邮箱，或订单 {ref} 中手机号码的后四位哦。",
+            "zh": "为了保护您的信息，请提供下单时使用的邮箱，或订单 {ref} 中手机号码的后4位哦。",
             "en": "To keep your details safe, please send the email you ordered with, or the last 4 digits of the phone number on order {ref}.",
             "tl": "Para sa seguridad ng inyong impormasyon, pakibigay po ang email na ginamit sa pag-order, o ang huling 4 na digit ng phone number sa order {ref}.",
         },

@@ -31,7 +31,7 @@ _KEYWORDS = (
 # What may sit between the keyword and the number: pronouns, "number", "is", particles, punctuation.
 _FILLER = (
     r"(?:\s|[:：#＃.,，=-]|"
-    r"no\b|number\b|num\b|id\b|is\b|ko\b|ko\s+ay\b|ng\b|namin\b|ko\s+po\b|po\b|saya\b|aku\b|ku\b|awak\b|"
+    r"no\b|number\b|num\b|id\b|is\b|ko\b|ay\b|ng\b|namin\b|ko\s+po\b|po\b|saya\b|aku\b|ku\b|awak\b|"
     r"my\b|mine\b|là\b|la\b|của\s+tôi\b|cua\s+toi\b|của\s+mình\b|cua\s+minh\b|tôi\b|mình\b|số\b|so\b|"
     r"ของ(?:ฉัน|ผม|หนู|เรา)?|คือ|เลขที่|หมายเลข|ค่ะ|ครับ|"
     r"是|为|號|号|的|我的)*"
@@ -60,6 +60,11 @@ def normalize_reference(raw: str) -> str:
     return "".join(out).strip("-")
 
 
+def _ascii_digits(text: str) -> str:
+    """Thai, Arabic-Indic … digits as ASCII digits (NFKC already folded the fullwidth ones)."""
+    return "".join(str(d) if ch.isdigit() and (d := unicodedata.decimal(ch, None)) is not None else ch for ch in text)
+
+
 def _usable(ref: str) -> bool:
     digits = sum(ch.isdigit() for ch in ref)
     return digits >= 3 or (digits >= 1 and len(ref) >= 5)
@@ -71,7 +76,7 @@ def find_order_reference(text: str, *, expecting: bool = False) -> str | None:
     ``expecting`` is True when the bot has just asked for the number: then a number standing
     alone ("1001", "1001 po", "ini 1001 kak") is taken as the answer.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = _ascii_digits(unicodedata.normalize("NFKC", text))
     scrubbed = _EMAIL.sub(" ", text)
     for pattern in (_HASH, _AFTER_KEYWORD):
         for match in pattern.finditer(scrubbed):
