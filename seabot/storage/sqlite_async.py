@@ -239,6 +239,9 @@ class SqliteStorage:
     async def record_handoff(self, handoff: Handoff) -> int:
         return await self._inline(lambda: self._store.record_handoff(handoff))
 
+    async def member_handed_off(self, conversation_id: int, user_id: str) -> bool:
+        return await self._inline(lambda: self._store.member_handed_off(conversation_id, user_id))
+
     async def open_handoffs(self, bot_id: str | None = None) -> list[Handoff]:
         return await self._threaded(lambda: self._scans.open_handoffs(bot_id))
 

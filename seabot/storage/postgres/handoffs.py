@@ -1,10 +1,12 @@
-"""Conversations handed to a person, on PostgreSQL (the same queries as ``seabot.storage.handoffs``)."""
+"""Conversations handed to a person, on PostgreSQL (the same queries as ``seabot.storage.handoffs``):
+a private conversation goes to a person whole; in a group, only the member who asked."""
 
 from __future__ import annotations
 
 import json
 import time
 
+from seabot.core.messages import ChatKind
 from seabot.core.store import Handoff
 from seabot.storage.postgres._base import PostgresBase
 
@@ -20,20 +22,34 @@ class HandoffsSql(PostgresBase):
             )
 
     async def record_handoff(self, handoff: Handoff) -> int:
+        """A private conversation goes to a person whole; in a group, only the member who asked."""
         async with self._tx() as conn:
             # the conversation's row lock keeps two replicas from opening two records at once
-            await conn.execute(
-                "UPDATE conversations SET handoff = 1, updated_at = %s WHERE id = %s",
-                (handoff.created_at, handoff.conversation_id),
-            )
             row = await (
                 await conn.execute(
-                    "SELECT id FROM handoffs WHERE conversation_id = %s AND released_at IS NULL",
-                    (handoff.conversation_id,),
+                    "SELECT chat_kind FROM conversations WHERE id = %s FOR UPDATE", (handoff.conversation_id,)
                 )
             ).fetchone()
-            if row is not None:
-                return int(row[0])
+            if row is not None and row[0] == ChatKind.GROUP.value:
+                open_row = await (
+                    await conn.execute(
+                        "SELECT id FROM handoffs WHERE conversation_id = %s AND user_id = %s AND released_at IS NULL",
+                        (handoff.conversation_id, handoff.user_id),
+                    )
+                ).fetchone()
+            else:
+                await conn.execute(
+                    "UPDATE conversations SET handoff = 1, updated_at = %s WHERE id = %s",
+                    (handoff.created_at, handoff.conversation_id),
+                )
+                open_row = await (
+                    await conn.execute(
+                        "SELECT id FROM handoffs WHERE conversation_id = %s AND released_at IS NULL",
+                        (handoff.conversation_id,),
+                    )
+                ).fetchone()
+            if open_row is not None:
+                return int(open_row[0])
             row = await (
                 await conn.execute(
                     "INSERT INTO handoffs (conversation_id, bot_id, channel, chat_id, user_id, lang, reasons, created_at)"
@@ -45,6 +61,16 @@ class HandoffsSql(PostgresBase):
         assert row is not None
         return int(row[0])
 
+    async def member_handed_off(self, conversation_id: int, user_id: str) -> bool:
+        async with self._conn() as conn:
+            row = await (
+                await conn.execute(
+                    "SELECT 1 FROM handoffs WHERE conversation_id = %s AND user_id = %s AND released_at IS NULL LIMIT 1",
+                    (conversation_id, user_id),
+                )
+            ).fetchone()
+        return row is not None
+
     async def open_handoffs(self, bot_id: str | None = None) -> list[Handoff]:
         async with self._conn() as conn:
             rows = await (
@@ -54,8 +80,14 @@ class HandoffsSql(PostgresBase):
                     "   AND m.role = 'customer' ORDER BY m.id DESC LIMIT 1)),"
                     " COALESCE(h.lang, c.lang), h.reasons, COALESCE(h.created_at, c.updated_at)"
                     " FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id AND h.released_at IS NULL"
-                    " WHERE c.handoff = 1 AND (%(bot)s::text IS NULL OR c.bot_id = %(bot)s) ORDER BY 9, 2",
-                    {"bot": bot_id},
+                    " WHERE c.handoff = 1 AND (%(bot)s::text IS NULL OR c.bot_id = %(bot)s)"
+                    " UNION ALL"  # group members with a person (the group itself is not)
+                    " SELECT h.id, c.id, c.bot_id, c.channel, c.chat_id, h.user_id, COALESCE(h.lang, c.lang), h.reasons,"
+                    " h.created_at FROM handoffs h JOIN conversations c ON c.id = h.conversation_id"
+                    " WHERE h.released_at IS NULL AND c.handoff = 0 AND c.chat_kind = %(group)s"
+                    " AND (%(bot)s::text IS NULL OR c.bot_id = %(bot)s)"
+                    " ORDER BY 9, 2",
+                    {"bot": bot_id, "group": ChatKind.GROUP.value},
                 )
             ).fetchall()
         return [
@@ -82,4 +114,13 @@ class HandoffsSql(PostgresBase):
                     "UPDATE handoffs SET released_at = %s WHERE conversation_id = ANY(%s) AND released_at IS NULL",
                     (now, ids),
                 )
-        return len(ids)
+            # a group member (by user id), or every member of a group (by its chat id)
+            members = (
+                await conn.execute(
+                    "UPDATE handoffs SET released_at = %s WHERE bot_id = %s AND released_at IS NULL"
+                    " AND (user_id = %s OR chat_id = %s) AND conversation_id IN"
+                    " (SELECT id FROM conversations WHERE bot_id = %s AND chat_kind = %s)",
+                    (now, bot_id, user_or_chat_id, user_or_chat_id, bot_id, ChatKind.GROUP.value),
+                )
+            ).rowcount
+        return len(ids) + members

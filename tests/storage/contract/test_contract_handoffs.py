@@ -32,10 +32,18 @@ async def test_a_handoff_is_recorded_once_listed_and_released(storage: Storage) 
     assert not (await storage.conversation("b", "line", "u", ChatKind.PRIVATE)).handoff
 
 
-async def test_release_by_member_finds_the_group_they_wrote_in(storage: Storage) -> None:
+async def test_in_a_group_only_the_member_who_asked_goes_to_a_person(storage: Storage) -> None:
     group = await storage.conversation("b", "telegram", "g1", ChatKind.GROUP)
-    await storage.append(StoredMessage(group.id, "b", "telegram", "g1", "alice", Role.CUSTOMER, "help", inbound_id="1"))
-    await storage.record_handoff(Handoff(group.id, "b", "telegram", "g1", "alice", None, (), created_at=5.0))
-    [listed] = await storage.open_handoffs("b")
-    assert listed.user_id == "alice"
-    assert await storage.release_handoff("b", "alice", 6.0) == 1
+    for n, user in enumerate(("alice", "bob", "carol")):
+        await storage.append(StoredMessage(group.id, "b", "telegram", "g1", user, Role.CUSTOMER, "help", inbound_id=str(n)))
+    alice = await storage.record_handoff(Handoff(group.id, "b", "telegram", "g1", "alice", None, ("refund",), created_at=5.0))
+    assert await storage.record_handoff(Handoff(group.id, "b", "telegram", "g1", "alice", None, (), created_at=6.0)) == alice
+    await storage.record_handoff(Handoff(group.id, "b", "telegram", "g1", "bob", None, (), created_at=7.0))
+    assert not (await storage.conversation("b", "telegram", "g1", ChatKind.GROUP)).handoff  # the group keeps the bot
+    assert await storage.member_handed_off(group.id, "alice") and not await storage.member_handed_off(group.id, "carol")
+    assert [(h.user_id, h.reasons) for h in await storage.open_handoffs("b")] == [("alice", ("refund",)), ("bob", ())]
+    assert await storage.release_handoff("b", "alice", 8.0) == 1  # the member
+    assert not await storage.member_handed_off(group.id, "alice") and await storage.member_handed_off(group.id, "bob")
+    await storage.record_handoff(Handoff(group.id, "b", "telegram", "g1", "carol", None, (), created_at=9.0))
+    assert await storage.release_handoff("b", "g1", 10.0) == 2  # the whole group, by its chat id
+    assert await storage.open_handoffs("b") == []
