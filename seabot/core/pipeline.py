@@ -40,7 +40,14 @@ class _Decision(Protocol):
 
 
 class Detector(Protocol):
-    def detect(self, text: str, *, locale: str | None = None, conversation_lang: str | None = None) -> _Detection: ...
+    def detect(
+        self,
+        text: str,
+        *,
+        locale: str | None = None,
+        conversation_lang: str | None = None,
+        recent_customer_texts: Sequence[str] = (),
+    ) -> _Detection: ...
 
 
 class MessageRouter(Protocol):
@@ -88,13 +95,16 @@ class Pipeline:
             return await self._answer_non_text(message, conversation, started)
         text = message.text
         analysed = text[: self._limits.analysed_chars]
-        detection = self._detector.detect(analysed, locale=message.locale, conversation_lang=conversation.lang)
-        lang = detection.lang if detection.lang != "und" else (conversation.lang or self._locale_lang(message))
-        answer_lang = self.bot.answer_language(lang)
-        self._metrics.inc("seabot_messages_total", bot=self.bot.bot_id, channel=message.channel, lang=lang)
         recent = self._store.recent(conversation.id, self._limits.history_turns)
         # A message retried after a crash may already be stored: it is the current turn, not history.
         recent = [m for m in recent if m.inbound_id != message.message_id]
+        detection = self._detector.detect(
+            analysed, locale=message.locale, conversation_lang=conversation.lang,
+            recent_customer_texts=[m.text for m in recent if m.role is Role.CUSTOMER],
+        )  # fmt: skip
+        lang = detection.lang if detection.lang != "und" else (conversation.lang or self._locale_lang(message))
+        answer_lang = self.bot.answer_language(lang)
+        self._metrics.inc("seabot_messages_total", bot=self.bot.bot_id, channel=message.channel, lang=lang)
         switched = lang != conversation.lang and detection.lang != "und"
         await self._remember(message, conversation, text, lang, conversation_lang=lang if switched else None)
         if self._with_a_person(conversation, message):

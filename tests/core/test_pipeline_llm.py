@@ -158,3 +158,16 @@ async def test_a_handoff_in_a_group_belongs_to_the_member_who_asked(
     assert store.release_handoff("shop", "alice", now=shop.now[0]) == 1
     back = await shop.pipeline.answer(group(4, "alice", "how long is shipping"))
     assert back is not None and store.open_handoffs() == []
+
+
+async def test_a_malay_conversation_keeps_malay_for_short_chat_replies(
+    llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient
+) -> None:
+    bot = replace(BOT, languages=("ms", "id", "en"), default_language="en")
+    shop = Shop(llm, store, http, bot=bot)
+    first = await shop.say("Saya nak tanya, boleh hantar ke Johor Bahru tak? Kena bayar lebih ke?")
+    assert first is not None and first.lang == "ms"
+    # decided with the conversation's earlier messages, not alone ("tapi mahal sangat" alone leans id)
+    for short in ("ok", "tq", "tapi mahal sangat"):
+        reply = await shop.say(short)
+        assert reply is not None and reply.lang == "ms", short

@@ -175,3 +175,41 @@ def test_shared_dev_set_meets_targets(router: Router) -> None:
     assert premium_recall >= 0.95
     assert all(d.handoff for d in wanted)
     assert sum(r["handoff"] for r in flagged) / len(flagged) >= 0.95
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't want to talk to a real person",
+        "no need to talk to a human, just tell me the price",
+        "tidak mau bicara dengan CS manusia",
+        "tak nak cakap dengan orang",
+        "ไม่ต้องการคุยกับพนักงาน",
+        "不要转人工",
+        "không muốn nói chuyện với người thật",
+    ],
+)
+def test_declining_a_person_is_not_asking_for_one(router: Router, text: str) -> None:
+    decision = router.route(text)
+    assert not decision.handoff, decision
+    assert any(r.startswith("no handoff: declines a person") for r in decision.reasons) or not decision.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't want a bot, I want a real person",
+        "jangan lama2, saya mau bicara dengan CS manusia",
+        "Saya mau bicara dengan CS manusia",
+        "转人工",
+        "ขอคุยกับพนักงาน",
+    ],
+)
+def test_a_request_for_a_person_after_a_negated_clause_still_hands_off(router: Router, text: str) -> None:
+    assert router.route(text).handoff
+
+
+def test_changes_and_late_orders_are_not_simple_questions(router: Router) -> None:
+    assert router.route("I want to change my delivery address").tier == "balanced"
+    late = router.route("order already 2 weeks still never come, damn jialat")
+    assert late.tier in ("balanced", "premium") and any("anger" in r for r in late.reasons)

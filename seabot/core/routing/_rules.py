@@ -13,6 +13,9 @@ them::
     multi_constraint_words = 25  # ... at least this long, make it premium (many demands)
     long_message_words = 60      # an unmatched message this long goes to balanced, not fast
 
+``negation`` cues ("don't want", "tidak mau", "ไม่ต้องการ", "不要") right before a handoff cue
+make it a refusal, not a request ("I don't want to talk to a real person").
+
 A cue matches whole words in spaced scripts (``refund`` does not match ``refundable``); end it
 with ``*`` to match a prefix (``refund*``). Thai and Chinese cues match anywhere.
 """
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
-CUE_KINDS: tuple[str, ...] = ("handoff", "premium", "anger", "balanced", "fast")
+CUE_KINDS: tuple[str, ...] = ("handoff", "premium", "anger", "balanced", "fast", "negation")
 _LEXICON_FILES = ("common", "en", "id", "ms", "th", "tl", "vi", "zh")
 _THRESHOLDS: dict[str, tuple[int, int]] = {  # name -> (min, max)
     "angry_streak": (2, 20),

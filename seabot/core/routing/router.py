@@ -22,7 +22,11 @@ _LABELS = {
     "anger": "anger cue",
     "balanced": "balanced: order cue",
     "fast": "fast: simple question cue",
+    "negation": "negation",
 }
+_NEGATION_REACH = 6  # characters (spaces left out) between a negation and the handoff cue it negates
+# where a clause ends: a negation does not reach past it ("I don't want a bot, I want a real person")
+_CLAUSE_BREAK = re.compile(r"[,.!?;:，。！？；]|but|tapi|tetapi|pero|nhưng|แต่|但是|但")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,7 @@ class _Signals:
     cues: dict[str, list[str]]
     intensity: list[str]  # shouting / emphatic punctuation
     words: int
+    squeezed: str = ""  # the normalized text without spaces, where cue positions are compared
 
     @property
     def anger_count(self) -> int:
@@ -63,7 +68,12 @@ class Router:
 
     def _route(self, text: str, previous: Sequence[str]) -> RouteDecision:
         now = self._signals(text)
-        reasons = [f"{_LABELS[kind]} '{cue}'" for kind in CUE_KINDS for cue in now.cues[kind]]
+        reasons = [f"{_LABELS[kind]} '{cue}'" for kind in CUE_KINDS if kind != "negation" for cue in now.cues[kind]]
+        refused = [cue for cue in now.cues["handoff"] if _negated(cue, now)]
+        if refused and len(refused) == len(now.cues["handoff"]):
+            reasons = [r for r in reasons if not r.startswith(_LABELS["handoff"])]
+            reasons.append(f"no handoff: declines a person '{refused[0]}'")
+            now = _Signals({**now.cues, "handoff": []}, now.intensity, now.words, now.squeezed)
         reasons += [f"anger: {what}" for what in now.intensity if now.anger_count]
         tier = self._tier(now, previous, reasons)
         return RouteDecision(tier, bool(now.cues["handoff"]), tuple(reasons))
@@ -101,7 +111,35 @@ class Router:
         squeezed = norm.replace(" ", "")
         unaccented = norm if strip_marks(norm) == norm else None
         cues = {kind: m.find(norm, squeezed, unaccented) for kind, m in self._matchers.items()}
-        return _Signals(cues, _intensity(raw, norm), len(_WORD.findall(norm)))
+        return _Signals(cues, _intensity(raw, norm), len(_WORD.findall(norm)), squeezed)
+
+
+def _negated(cue: str, signals: _Signals) -> bool:
+    """Whether every occurrence of the handoff ``cue`` is declined: a negation cue ends just
+    before it (or inside it: "tidak mau" + "mau bicara dengan"), or it follows a declined
+    handoff cue in the same clause ("tidak mau bicara dengan CS manusia")."""
+    squeezed, target = signals.squeezed, cue.replace(" ", "")
+    negations = [n.replace(" ", "") for n in signals.cues["negation"]]
+    if not negations or not target:
+        return False
+    starts = [m.start() for m in re.finditer(re.escape(target), squeezed)]
+    return bool(starts) and all(_declined_at(squeezed, start, negations, signals) for start in starts)
+
+
+def _declined_at(squeezed: str, start: int, negations: list[str], signals: _Signals, depth: int = 0) -> bool:
+    for negation in negations:
+        for found in re.finditer(re.escape(negation), squeezed[: start + len(negation)]):
+            if found.start() < start and start - found.end() <= _NEGATION_REACH:
+                return True
+    if depth:
+        return False
+    for other in signals.cues["handoff"]:  # an earlier declined request in the same clause
+        target = other.replace(" ", "")
+        at = squeezed.rfind(target, 0, start)
+        if at >= 0 and at + len(target) <= start and not _CLAUSE_BREAK.search(squeezed[at + len(target) : start]):
+            if _declined_at(squeezed, at, negations, signals, depth=1):
+                return True
+    return False
 
 
 def _intensity(raw: str, norm: str) -> list[str]:
