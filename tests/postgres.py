@@ -70,9 +70,9 @@ def pg_server() -> Iterator[PgServer]:
     saved = os.environ.get("XDG_RUNTIME_DIR")
     os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     try:
-        import pgserver
+        from pgserver.postgres_server import get_server
 
-        server = pgserver.get_server(root / "data", cleanup_mode="stop")
+        server = get_server(root / "data", cleanup_mode="stop")
     except Exception as exc:  # no wheel for this platform, cannot initdb, cannot start
         shutil.rmtree(root, ignore_errors=True)
         _unavailable(f"{type(exc).__name__}: {exc}")

@@ -17,7 +17,8 @@ from psycopg import sql
 from seabot.core.errors import StorageError
 from seabot.core.storage.errors import TargetNotEmpty, redact_url
 from seabot.storage.lock import answering_lock
-from seabot.storage.postgres import DATA_TABLES, connect, migrate as migrate_postgres
+from seabot.storage.postgres import DATA_TABLES, connect
+from seabot.storage.postgres import migrate as migrate_postgres
 from seabot.storage.postgres._base import translate
 from seabot.storage.sqlite_migrations import migrate as migrate_sqlite
 

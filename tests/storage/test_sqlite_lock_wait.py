@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def hold_write_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
     return holder
 
 
-async def worst_loop_stall(during: asyncio.Future[object]) -> float:
+async def worst_loop_stall(during: asyncio.Future[Any]) -> float:
     worst = 0.0
     while not during.done():
         before = time.perf_counter()

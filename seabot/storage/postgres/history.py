@@ -106,7 +106,10 @@ class HistorySql(PostgresBase):
 
 
 def message_from_row(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
+    """A ``messages`` row (``MESSAGE_COLUMNS``, in order) as the record."""
     return StoredMessage(
-        *row[:5], Role(row[5]), row[6], row[7], row[8], row[9], row[10], int(row[11] or 0), int(row[12] or 0),
-        float(row[13] or 0.0), row[14], int(row[15] or 0), row[16], float(row[17] or 0.0), bool(row[18]),
+        conversation_id=row[0], bot_id=row[1], channel=row[2], chat_id=row[3], user_id=row[4], role=Role(row[5]),
+        text=row[6], lang=row[7], responder=row[8], model=row[9], tier=row[10], tokens_in=int(row[11] or 0),
+        tokens_out=int(row[12] or 0), cost_usd=float(row[13] or 0.0), latency_ms=row[14], attempts=int(row[15] or 0),
+        inbound_id=row[16], created_at=float(row[17] or 0.0), fallback=bool(row[18]),
     )  # fmt: skip

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from seabot.core.store import DailyStats, Erasure
 from seabot.core.storage import keys
+from seabot.core.store import DailyStats, Erasure
 from seabot.core.textnorm import normalize
 from seabot.storage.postgres._base import PostgresBase
 

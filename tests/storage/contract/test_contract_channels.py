@@ -10,8 +10,8 @@ import pytest
 
 from seabot.adapters.line.adapter import push_counter_name, refused_token_key, sent_message_key
 from seabot.adapters.telegram.adapter import parts_sent_key
-from seabot.adapters.wechat import adapter as wechat_adapter
 from seabot.adapters.telegram.polling import offset_key
+from seabot.adapters.wechat import adapter as wechat_adapter
 from seabot.core.storage import DeliveryProgress, KeyValueState, PollOffsets, PushCounts, RequestNonces, Storage, keys
 from seabot.core.storage.interfaces import MonthlyPushes
 

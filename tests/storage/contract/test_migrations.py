@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import threading
 from pathlib import Path
@@ -10,13 +9,11 @@ from pathlib import Path
 import pytest
 
 from seabot.core.messages import ChatKind, InboundMessage, Role
-from seabot.core.storage import SchemaOutdated, SchemaTooNew, Storage
-from seabot.core.storage import keys
+from seabot.core.storage import SchemaOutdated, SchemaTooNew, Storage, keys
 from seabot.core.store import CachedAnswer, Handoff, StoredMessage
 from seabot.storage.sqlite import SqliteStore
 from seabot.storage.sqlite_async import SqliteStorage
 from seabot.storage.sqlite_migrations import MIGRATIONS, Migration, migrate
-
 from tests.storage.contract.conftest import open_engine
 
 pytestmark = pytest.mark.anyio
@@ -108,7 +105,12 @@ def test_migrations_apply_in_order_once_and_racing_openers_wait(tmp_path: Path) 
         thread.join()
     assert sorted(len(info.applied) for info in results) == [0, 0, 0, 1]
     seen = []
-    later = (*MIGRATIONS, Migration(2, "add a column", lambda c: (seen.append(2), c.execute("ALTER TABLE settings ADD COLUMN note TEXT"))))  # type: ignore[func-returns-value]
+
+    def add_a_column(conn: sqlite3.Connection) -> None:
+        seen.append(2)
+        conn.execute("ALTER TABLE settings ADD COLUMN note TEXT")
+
+    later = (*MIGRATIONS, Migration(2, "add a column", add_a_column))
     assert migrate(path, migrations=later).applied == ("add a column",)
     assert migrate(path, migrations=later).applied == () and seen == [2]
 
@@ -122,8 +124,8 @@ async def _set_version(engine: str, location: str, version: int) -> None:
         return
     import psycopg
 
-    async with await psycopg.AsyncConnection.connect(location, autocommit=True) as conn:
-        await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, 'future', 0)", (version,))
+    async with await psycopg.AsyncConnection.connect(location, autocommit=True) as pg:
+        await pg.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, 'future', 0)", (version,))
 
 
 async def test_a_schema_from_a_newer_seabot_is_refused(engine: str, location: str) -> None:

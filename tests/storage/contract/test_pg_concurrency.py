@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from seabot.core.messages import ChatKind, InboundMessage, Role
-from seabot.core.store import StoredMessage
 from seabot.core.storage import StoreUnavailable
+from seabot.core.store import StoredMessage
 from seabot.storage.postgres import MIGRATIONS, PostgresStorage
 from tests.postgres import PgServer
 
@@ -84,7 +84,7 @@ async def test_two_pools_get_disjoint_work_in_order_one_claimer_per_conversation
 
     # two claimers per pool, as two workers per replica
     await asyncio.wait_for(
-        asyncio.gather(*(worker(storage, f"{name}-{k}") for name, storage in zip("AB", replicas) for k in range(2))),
+        asyncio.gather(*(worker(storage, f"{name}-{k}") for name, storage in zip("AB", replicas, strict=True) for k in range(2))),
         60,
     )
     every = [item for items in worked.values() for item in items]
@@ -194,7 +194,7 @@ async def test_connections_cut_by_the_server_are_unavailable_then_recovered(pg_u
         pg_server.psql(
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}';"
         )  # every connection of the pool and the listener, as a server restart would
-        outcomes = []
+        outcomes: list[bool | None] = []
         for _ in range(3):
             try:
                 outcomes.append((await storage.enqueue(inbound("m2", "u"))).duplicate)
