@@ -168,6 +168,6 @@ async def test_a_malay_conversation_keeps_malay_for_short_chat_replies(
     first = await shop.say("Saya nak tanya, boleh hantar ke Johor Bahru tak? Kena bayar lebih ke?")
     assert first is not None and first.lang == "ms"
     # decided with the conversation's earlier messages, not alone ("tapi mahal sangat" alone leans id)
-    for short in ("ok", "tq", "tapi mahal sangat"):
+    for short in ("tapi mahal sangat", "ok", "tq"):
         reply = await shop.say(short)
         assert reply is not None and reply.lang == "ms", short
