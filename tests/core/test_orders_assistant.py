@@ -5,6 +5,7 @@ data, saying honestly when the shop cannot be reached, and limiting lookups per 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -267,3 +268,21 @@ def test_dialog_state_survives_storage_and_garbage() -> None:
     assert OrderDialogState.from_json({"stage": "dancing"}) == OrderDialogState.idle()
     assert OrderDialogState.from_json(None) == OrderDialogState.idle()
 
+
+
+async def test_logs_hold_no_personal_data_and_no_secret(
+    shop: ShopStandIn, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    from shop_server import HTTP_SECRET, SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET
+
+    caplog.set_level(logging.DEBUG)
+    await converse(assistant(shopify_source(shop, http)), "en", "#1001", "siti.rahma@example.co.id")
+    await converse(assistant(woo_source(shop, http)), "en", "#727", "+66 81 234 5678")
+    shop.script("http", status(500), status(500))
+    await converse(assistant(http_source(shop, http)), "en", "order #1001?")
+    await converse(assistant(shopify_source(shop, http, token="shpat_wrong_token")), "en", "#1001 4821")
+    text = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "order lookup failed" in text  # the failures were logged …
+    for secret in ("siti", "@example", "234 5678", "812-3456", HTTP_SECRET, SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET,
+                   "shpat_wrong_token", "Sukhumvit"):  # fmt: skip
+        assert secret not in text  # … without anything personal or secret

@@ -129,7 +129,7 @@ class OrderAssistant:
         *, verifier_text: str | None,
     ) -> OrderDecision:  # fmt: skip
         if not await self._limiter.try_acquire(customer, now):
-            log.info("order lookup refused: the customer's allowance is used up", extra={"bot_id": customer.bot_id})
+            log.info("order lookup refused: the customer's allowance is used up", extra={"bot": customer.bot_id, "channel": customer.channel})
             return self._decide(OrderAction.RATE_LIMITED, lang, OrderDialogState.idle())
         verifier = parse_verifier(verifier_text) if verifier_text is not None else None
         query = OrderQuery(ref=ref, channel=customer.channel, user_id=customer.user_id, lang=lang,
