@@ -155,6 +155,8 @@ async def test_number_and_proof_in_one_message(shop: ShopStandIn, http: httpx.As
     (decision,) = await converse(assistant(shopify_source(shop, http)), "en",
                                  "order 1001, my email is siti.rahma@example.co.id")  # fmt: skip
     assert decision.action is OrderAction.ANSWER
+    _, again = await converse(assistant(shopify_source(shop, http)), "en", "#1001", "#1001 4821")
+    assert again.action is OrderAction.ANSWER  # the number repeated next to the last four
 
 
 @pytest.mark.parametrize("kind", ["shopify", "woocommerce"])

@@ -99,11 +99,11 @@ class OrderAssistant:
         asks = is_order_question(text)
 
         if state.stage is OrderStage.AWAITING_VERIFIER and state.ref:
-            verifier = parse_verifier(text)
+            rest = _without(text, state.ref)  # "#1001 4821": the number again, then the proof
             new_ref = ref if ref and ref != state.ref else None
-            if new_ref is None and verifier is not None:
+            if new_ref is None and parse_verifier(rest) is not None:
                 judgment = state.needs_judgment or needs_judgment
-                return await self._lookup(state.ref, text, lang, customer, now, judgment, verifier_text=text)
+                return await self._lookup(state.ref, lang, customer, now, judgment, verifier_text=rest)
             if new_ref is None and not asks:
                 return self._not_order()
             if new_ref is not None:
@@ -121,15 +121,15 @@ class OrderAssistant:
         if self._source.needs_verifier:
             if parse_verifier(_without(text, ref)) is None:
                 return self._ask_verifier(ref, lang, now, judgment)
-            return await self._lookup(ref, text, lang, customer, now, judgment, verifier_text=_without(text, ref))
-        return await self._lookup(ref, text, lang, customer, now, judgment, verifier_text=None)
+            return await self._lookup(ref, lang, customer, now, judgment, verifier_text=_without(text, ref))
+        return await self._lookup(ref, lang, customer, now, judgment, verifier_text=None)
 
     async def _lookup(
-        self, ref: str, text: str, lang: str, customer: CustomerRef, now: float, judgment: bool,
-        *, verifier_text: str | None,
+        self, ref: str, lang: str, customer: CustomerRef, now: float, judgment: bool, *, verifier_text: str | None
     ) -> OrderDecision:  # fmt: skip
         if not await self._limiter.try_acquire(customer, now):
-            log.info("order lookup refused: the customer's allowance is used up", extra={"bot": customer.bot_id, "channel": customer.channel})
+            where = {"bot": customer.bot_id, "channel": customer.channel}
+            log.info("order lookup refused: the customer's allowance is used up", extra=where)
             return self._decide(OrderAction.RATE_LIMITED, lang, OrderDialogState.idle())
         verifier = parse_verifier(verifier_text) if verifier_text is not None else None
         query = OrderQuery(ref=ref, channel=customer.channel, user_id=customer.user_id, lang=lang,
