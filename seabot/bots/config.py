@@ -407,6 +407,7 @@ def _bot(bot_id: str, s: Section) -> BotConfig:
         conversation_budget_usd=s.number("conversation_budget_usd", None),
         rate_limit_per_minute=s.number("rate_limit_per_minute", None, positive=True),
         handoff_webhook=s.text("handoff_webhook", "") or None,
+        postback_replies=_postbacks(s.sub("postbacks"), languages),
         routing=dict(routing_table),
     )
     channels = {
@@ -416,6 +417,26 @@ def _bot(bot_id: str, s: Section) -> BotConfig:
     }
     s.finish()
     return BotConfig(profile=profile, routing=routing, **channels)  # type: ignore[arg-type]
+
+
+def _postbacks(s: Section, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """``[bots.<id>.postbacks]``: ``"<postback data>" = { en = "…", th = "…" }``."""
+    replies: dict[str, dict[str, str]] = {}
+    for data in s.names():
+        table = s.sub(data)
+        answers: dict[str, str] = {}
+        for lang in table.names():
+            if lang not in LANGUAGES:
+                table.problem(f"unknown language code {lang!r}; supported: {', '.join(LANGUAGES)}", lang)
+                table.raw(lang)
+                continue
+            answers[lang] = table.text(lang, required=True, non_empty=True)
+        table.finish()
+        if not answers:
+            s.problem("needs a reply in at least one language, e.g. { en = \"Added to your cart\" }", data)
+        replies[data] = answers
+    s.finish()
+    return replies
 
 
 def _faq(s: Section, languages: tuple[str, ...]) -> tuple[FaqEntry, ...]:

@@ -27,6 +27,7 @@ class MessageKind(StrEnum):
     FILE = "file"
     LOCATION = "location"
     FOLLOW = "follow"  # the customer added the bot / subscribed / pressed /start
+    POSTBACK = "postback"  # a button the merchant made was pressed; ``text`` is its data, not words
     OTHER = "other"
 
 

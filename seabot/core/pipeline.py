@@ -213,11 +213,25 @@ class Pipeline:
         self, message: InboundMessage, conversation: Conversation, started: float
     ) -> Reply | None:
         lang = self.bot.answer_language(conversation.lang or self._locale_lang(message))
-        await self._remember(message, conversation, f"[{message.kind}]", lang)
+        recorded = f"[{message.kind}] {message.text}" if message.kind is MessageKind.POSTBACK else f"[{message.kind}]"
+        await self._remember(message, conversation, recorded, lang)
         if self._with_a_person(conversation, message):
             return None  # a person has this conversation
+        if message.kind is MessageKind.POSTBACK:
+            return await self._answer_postback(message, conversation, lang, started)
         which = Phrase.GREETING if message.kind is MessageKind.FOLLOW else Phrase.NON_TEXT
         return await self._say(message, conversation, which, lang, started)
+
+    async def _answer_postback(
+        self, message: InboundMessage, conversation: Conversation, lang: str, started: float
+    ) -> Reply | None:
+        """A pressed button gets the reply the merchant configured for its data, or none."""
+        replies = self.bot.postback_replies.get(message.text)
+        if not replies:
+            log.info("postback without a configured reply; not answered", extra={"bot": self.bot.bot_id})
+            return None
+        text = replies.get(lang) or replies.get(self.bot.default_language) or next(iter(replies.values()))
+        return await self._finish(message, conversation, Answer(text=text, responder="builtin"), lang, started)
 
     async def _say(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ class BotProfile:
     rate_limit_per_minute: float | None = None
     handoff_webhook: str | None = None
     routing: dict[str, Any] = field(default_factory=dict)
+    # What to answer when a button with this postback data is pressed: data -> language -> text.
+    # Data not listed is recorded and not answered (it is not something the customer typed).
+    postback_replies: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def answer_language(self, detected: str) -> str:
         """The language to answer in: the customer's if the bot speaks it, else the default."""

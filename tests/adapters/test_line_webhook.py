@@ -276,3 +276,26 @@ def test_a_push_answered_2xx_with_a_body_we_cannot_read_is_counted_once(
     app.settle()
     assert len(platform.calls(r"/push$")) == 1
     assert app.runtime.store.counters("line_pushes:") == {push_counter_name("shop"): 1.0}
+
+
+def _postback(event_id: str, data: str) -> dict[str, object]:
+    return {"destination": "U123", "events": [{
+        "type": "postback", "mode": "active", "timestamp": 1700000000000, "webhookEventId": event_id,
+        "deliveryContext": {"isRedelivery": False}, "replyToken": f"token-{event_id}",
+        "source": {"type": "user", "userId": "Upostback"}, "postback": {"data": data},
+    }]}  # fmt: skip
+
+
+def test_a_postback_is_an_event_not_customer_text(seabot: Callable[..., SeabotServer], platform: PlatformStandIn) -> None:
+    postbacks = '[bots.shop.postbacks]\n"action=buy&itemid=111" = { en = "Added to your cart.", th = "ใส่ตะกร้าแล้วค่ะ" }\n'
+    app = seabot(channels(platform) + postbacks, ChannelOptions(line=LineOptions(retry=FAST)))
+    assert post(app, _postback("pb-1", "action=buy&itemid=111")) == 200
+    [reply] = platform.wait_for(r"/v2/bot/message/reply$")
+    assert reply.json["messages"][0]["text"] == "Added to your cart."
+    assert post(app, _postback("pb-2", "how long is shipping")) == 200  # data that reads like a question
+    app.settle()
+    assert len(platform.calls(r"/v2/bot/message/")) == 1  # an unconfigured postback is not answered
+    history = app.runtime.store.history("shop", "Upostback")
+    assert [m.text for m in history if m.role == "customer"] == [
+        "[postback] action=buy&itemid=111", "[postback] how long is shipping",
+    ]  # fmt: skip

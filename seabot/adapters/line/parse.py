@@ -116,7 +116,7 @@ def parse_event(event: object, *, bot_id: str, received_at: float) -> Parsed:
         if addressed or chat_kind is ChatKind.PRIVATE:
             quoted = None
     elif isinstance(event, PostbackEvent):
-        kind, text = MessageKind.TEXT, event.postback.data
+        kind, text = MessageKind.POSTBACK, event.postback.data  # button data, never customer text
     else:  # followed by a user, or added to a group or room: greet
         kind = MessageKind.FOLLOW
     redelivery = bool(event.delivery_context and event.delivery_context.is_redelivery)
