@@ -78,7 +78,14 @@ class _PlatformStandIn:
 async def _serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(
+            f"seabot: cannot listen on {host}:{port} for the platform's side ({exc.strerror or exc}); "
+            "is another simulate running? Free the port, or point the channel's api_base at another one"
+        ) from None
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
