@@ -46,6 +46,7 @@ from seabot.core.store import (
     StoredMessage,
     TokenTake,
 )
+from seabot.storage._wake import WorkSignal
 from seabot.storage.sqlite import SqliteStore
 from seabot.storage.sqlite_migrations import migrate
 
@@ -73,7 +74,7 @@ class SqliteStorage:
         self._schema = schema
         self._retry_for_s = retry_for_s
         self._leases: dict[str, _Lease] = {}
-        self._woken: asyncio.Event | None = None
+        self._signal = WorkSignal()
 
     @classmethod
     async def open(
@@ -134,9 +135,7 @@ class SqliteStorage:
             delay = min(delay * 2, 0.1)
 
     def _wake(self) -> None:
-        if self._woken is not None:
-            self._woken.set()
-            self._woken = None
+        self._signal.wake()
 
     # -- History --------------------------------------------------------------------------------
 
@@ -161,6 +160,7 @@ class SqliteStorage:
         return enqueued
 
     async def claim(self, claimer: str, limit: int, *, lease_s: float) -> list[InboxItem]:
+        self._signal.claiming()
         now = time.monotonic()
         held = [key for key, lease in self._leases.items() if lease.expires_at > now]
         items = await self._inline(lambda: self._store.claim(limit, held))
@@ -203,13 +203,7 @@ class SqliteStorage:
         return await self._inline(self._store.inbox_depth)
 
     async def wait_for_work(self, timeout_s: float) -> bool:
-        if self._woken is None:
-            self._woken = asyncio.Event()
-        try:
-            await asyncio.wait_for(self._woken.wait(), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+        return await self._signal.wait(timeout_s)
 
     # -- Spend, RateLimits, AnswerCache -------------------------------------------------------
 

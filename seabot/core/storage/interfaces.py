@@ -98,7 +98,8 @@ class Inbox(Protocol):
     async def depth(self) -> int: ...
     async def wait_for_work(self, timeout_s: float) -> bool:
         """Wait until work may be there (a message accepted or a lease given back, by any process),
-        at most ``timeout_s``; True when woken."""
+        at most ``timeout_s``; True when woken. Work that came since the last ``claim`` began
+        returns at once, so a claimer that found nothing does not sleep through it."""
         ...
 
 

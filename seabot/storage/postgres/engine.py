@@ -19,6 +19,7 @@ import psycopg_pool
 
 from seabot.core.storage.errors import redact_url
 from seabot.core.storage.interfaces import SchemaInfo
+from seabot.storage._wake import WorkSignal
 from seabot.storage.postgres._base import NOTIFY_CHANNEL, nul_safe, translate
 from seabot.storage.postgres.channels import ChannelsSql
 from seabot.storage.postgres.handoffs import HandoffsSql
@@ -59,7 +60,7 @@ class PostgresStorage(HistorySql, InboxSql, LimitsSql, HandoffsSql, ChannelsSql,
         self._where = redact_url(url)
         self._pool = pool
         self._schema = schema
-        self._woken = asyncio.Event()
+        self._signal = WorkSignal()
         self._listener: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
 
@@ -105,17 +106,10 @@ class PostgresStorage(HistorySql, InboxSql, LimitsSql, HandoffsSql, ChannelsSql,
     # -- waking on new work -----------------------------------------------------------------
 
     async def wait_for_work(self, timeout_s: float) -> bool:
-        woken = self._woken
-        try:
-            await asyncio.wait_for(woken.wait(), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+        return await self._signal.wait(timeout_s)
 
     def _wake(self) -> None:
-        # every waiter holds the event it started on; a fresh one is for the next wait
-        woken, self._woken = self._woken, asyncio.Event()
-        woken.set()
+        self._signal.wake()
 
     async def _listen(self) -> None:
         """LISTEN on a connection of its own; reconnect (and wake everyone: a notice may have been

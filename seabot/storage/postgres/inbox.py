@@ -15,6 +15,7 @@ import time
 from seabot.core.messages import InboundMessage, Reply
 from seabot.core.storage import keys
 from seabot.core.store import Delivery, Enqueued, InboxItem, InboxStatus
+from seabot.storage._wake import WorkSignal
 from seabot.storage.codec import dump_inbound, dump_reply, load_inbound, load_reply
 from seabot.storage.postgres._base import NOTIFY_CHANNEL, PostgresBase
 
@@ -48,6 +49,7 @@ RETURNING inbox.id, inbox.payload, inbox.status, inbox.reply, inbox.attempts - 1
 
 
 class InboxSql(PostgresBase):
+    _signal: WorkSignal  # woken by the engine's LISTEN connection
     async def enqueue(self, message: InboundMessage) -> Enqueued:
         key = keys.conversation_key(message.bot_id, message.channel, message.conversation_id)
         async with self._conn() as conn:
@@ -74,6 +76,7 @@ class InboxSql(PostgresBase):
     async def claim(self, claimer: str, limit: int, *, lease_s: float) -> list[InboxItem]:
         if limit <= 0:
             return []
+        self._signal.claiming()
         async with self._conn() as conn:
             rows = await (
                 await conn.execute(_CLAIM, {"limit": limit, "claimer": claimer, "lease_s": lease_s})

@@ -82,6 +82,7 @@ async def test_a_renewed_lease_outlives_its_first_expiry(storage: Storage) -> No
 
 
 async def test_new_work_wakes_a_waiting_claimer(storage: Storage) -> None:
+    assert await storage.claim("w1", 5, lease_s=30) == []  # a claimer waits after finding nothing
     waiting = asyncio.create_task(storage.wait_for_work(5.0))
     await asyncio.sleep(0.05)
     assert not waiting.done()
@@ -98,3 +99,14 @@ async def test_a_claimed_message_comes_back_as_it_was_accepted(storage: Storage)
     await storage.enqueue(sent)
     [item] = await storage.claim("w1", 1, lease_s=30)
     assert item.message == sent
+
+
+async def test_work_that_came_during_a_claim_is_not_slept_through(storage: Storage) -> None:
+    assert await storage.claim("w1", 5, lease_s=30) == []
+    await storage.enqueue(inbound("m1"))  # after the claim looked, before the claimer waits
+    await asyncio.sleep(0.2)  # (PostgreSQL: the notice has arrived)
+    started = asyncio.get_running_loop().time()
+    assert await storage.wait_for_work(5.0) is True
+    assert asyncio.get_running_loop().time() - started < 0.1
+    assert len(await storage.claim("w1", 5, lease_s=30)) == 1
+    assert await storage.wait_for_work(0.05) is False  # that wake-up was answered by the claim

@@ -129,8 +129,11 @@ async def test_notify_wakes_an_idle_claimer_of_another_pool_at_once(
     [item] = await idle.claim("idle", 5, lease_s=30)
     # finishing with more of the conversation waiting wakes the others too
     await writer.enqueue(inbound("m2", "u"))
+    await asyncio.sleep(0.1)
+    assert await writer.claim("writer", 5, lease_s=30) == []  # m2 waits for m1's lease
     waiting = asyncio.create_task(writer.wait_for_work(10.0))
     await asyncio.sleep(0.1)
+    assert not waiting.done()
     await idle.finish(item.id, "idle")
     assert await asyncio.wait_for(waiting, 5.0) is True
 
@@ -203,8 +206,10 @@ async def test_connections_cut_by_the_server_are_unavailable_then_recovered(pg_u
                 outcomes.append(None)
         assert outcomes[-1] is True and False in outcomes  # stored once, then found as the duplicate
         await asyncio.sleep(1.5)  # the listener reconnects by itself
+        await storage.claim("w", 10, lease_s=30)  # (a reconnect wakes everyone: a notice may have been missed)
         waiting = asyncio.create_task(storage.wait_for_work(10.0))
         await asyncio.sleep(0.1)
+        assert not waiting.done()
         await storage.enqueue(inbound("m3", "v"))
         assert await asyncio.wait_for(waiting, 5.0) is True
     finally:
