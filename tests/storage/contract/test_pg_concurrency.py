@@ -8,6 +8,10 @@ buckets, spend and dedupe hold under writers racing from both pools.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -214,3 +218,50 @@ async def test_connections_cut_by_the_server_are_unavailable_then_recovered(pg_u
         assert await asyncio.wait_for(waiting, 5.0) is True
     finally:
         await storage.close()
+
+
+_CLAIMER = """
+import asyncio, sys, time
+from seabot.core.messages import InboundMessage
+from seabot.storage.postgres import PostgresStorage
+
+async def main() -> None:
+    storage = await PostgresStorage.open(sys.argv[1])
+    for n in (1, 2):
+        await storage.enqueue(InboundMessage(bot_id="b", channel="line", message_id=f"m{n}", user_id="u", chat_id="u", text="hi"))
+    items = await storage.claim("doomed", 5, lease_s=3.0)
+    print("claimed", *[item.id for item in items], flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_replica_killed_with_sigkill_leaves_its_work_to_the_others(pg_url: str) -> None:
+    doomed = subprocess.Popen([sys.executable, "-c", _CLAIMER, pg_url], stdout=subprocess.PIPE, text=True)
+    try:
+        assert doomed.stdout is not None
+        words = await asyncio.to_thread(doomed.stdout.readline)
+        assert words.startswith("claimed "), words
+        [held] = [int(word) for word in words.split()[1:]]
+        os.kill(doomed.pid, signal.SIGKILL)
+        doomed.wait(10)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+        doomed.communicate(timeout=10)
+    alive = await PostgresStorage.open(pg_url)
+    try:
+        assert await alive.claim("alive", 5, lease_s=30) == []  # its lease still runs
+        taken_over = []
+        for _ in range(50):  # the lease expires 3 s after the claim
+            await asyncio.sleep(0.2)
+            if taken_over := await alive.claim("alive", 5, lease_s=30):
+                break
+        [taken] = taken_over
+        assert (taken.id, taken.attempts, taken.message.message_id) == (held, 1, "m1")
+        await alive.finish(taken.id, "alive")
+        [then] = await alive.claim("alive", 5, lease_s=30)
+        assert then.message.message_id == "m2"  # nothing lost, still in order
+    finally:
+        await alive.close()
