@@ -144,7 +144,7 @@ def test_stats_by_day_with_percentiles_fallbacks_and_line_pushes(seabot_cmd: lis
 def test_check_online_reports_ok_and_a_rejected_key_clearly(seabot_cmd: list[str], config: Path, llm: FakeLLM) -> None:
     ok = seabot(seabot_cmd, config, "check", "--online")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "online fast (m-fast): OK" in ok.stdout and "online premium (m-premium): OK" in ok.stdout
+    assert "online fast (default: m-fast): OK" in ok.stdout and "online premium (default: m-premium): OK" in ok.stdout
     for model in ("m-fast", "m-premium"):
         llm.always(model, status(401))
     bad = seabot(seabot_cmd, config, "check", "--online", env={"TEST_LLM_KEY": "sk-wrong-key"})
@@ -158,3 +158,27 @@ def test_check_online_reports_ok_and_a_rejected_key_clearly(seabot_cmd: list[str
 def test_check_online_without_a_key_fails(seabot_cmd: list[str], config: Path) -> None:
     result = seabot(seabot_cmd, config, "check", "--online", env={"TEST_LLM_KEY": ""})
     assert result.returncode == 1 and "no [llm].api_key" in result.stdout
+
+
+def test_check_online_asks_every_provider_and_names_the_one_whose_key_is_refused(
+    seabot_cmd: list[str], config: Path, llm: FakeLLM
+) -> None:
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("[llm.tiers.premium]", f"""[llm.providers.second]
+base_url = "{llm.base_url}"
+api_key = "sk-second-provider-key"
+
+[llm.tiers.balanced]
+model = "m-second"
+provider = "second"
+
+[llm.tiers.premium]""")
+    config.write_text(text, encoding="utf-8")
+    llm.always("m-second", status(401))
+    result = seabot(seabot_cmd, config, "check", "--online")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "online fast (default: m-fast): OK" in result.stdout
+    assert "online balanced (second: m-second): FAILED: the API key was rejected (HTTP 401)" in result.stdout
+    assert "[llm.providers.second].api_key" in result.stdout
+    assert {c.model for c in llm.calls()} == {"m-fast", "m-second", "m-premium"}
+    assert "sk-second-provider-key" not in result.stdout + result.stderr

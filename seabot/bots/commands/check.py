@@ -1,7 +1,8 @@
 """``seabot check``: validate the config, list every problem or print a summary.
 
-``--online`` also calls the LLM API once per tier with a tiny request, so a wrong key
-(401/403), an unknown model or an unreachable gateway shows up before customers do.
+``--online`` also calls every model of every provider (each tier's and its canary's) once
+with a tiny request, so a wrong key (401/403), an unknown model or an unreachable gateway
+shows up before customers do.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ import argparse
 import asyncio
 
 from seabot.bots.config import AppConfig
-from seabot.bots.runtime import llm_settings, open_http_client
-from seabot.core.llm import ChatClient, ChatMessage, ChatRequest, LLMAuthError, LLMError, LLMSettings
+from seabot.bots.runtime import llm_settings, open_llm_pool
+from seabot.core.llm import LLMAuthError
+from seabot.core.llm.pools import LLMPools
+from seabot.core.llm.probe import probe_models
+from seabot.core.llm.settings import DEFAULT_PROVIDER
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -24,8 +28,12 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     print(f"{config.source}: OK")
     llm = config.llm
     if llm.enabled:
-        tiers = ", ".join(f"{name}={tier.model}" for name, tier in llm.tiers.items())
-        print(f"  llm: {llm.base_url} ({tiers})")
+        settings = llm_settings(llm)
+        for name in settings.provider_names():
+            print(f"  llm provider {name}: {settings.provider(name).base_url}")
+        for name, spec in settings.tiers.items():
+            canary = f", canary {spec.canary.model} at {spec.canary.share:.0%}" if spec.canary is not None else ""
+            print(f"  llm tier {name}: {spec.provider}: {spec.model}{canary}")
     else:
         print("  llm: no api_key: the built-in offline responder answers from each bot's FAQ")
     print(f"  storage: {config.storage.path}")
@@ -51,41 +59,24 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
 
 
 async def _check_online(config: AppConfig) -> int:
+    """One tiny request to every model of every provider (tiers and canaries)."""
     settings = llm_settings(config.llm)
-    http = open_http_client(config.llm)
-    failed = 0
+    pools = LLMPools(settings, open_llm_pool(settings))
     try:
-        client = ChatClient(http, settings.base_url, settings.api_key)
-        key_rejected = False
-        for name, tier in settings.tiers.items():
-            label = f"  online {name} ({tier.model}):"
-            if key_rejected:
-                print(f"{label} skipped: the API key was rejected")
-                failed += 1
-                continue
-            problem = await _probe(client, settings, name)
-            if problem is None:
-                print(f"{label} OK")
-                continue
-            failed += 1
-            if isinstance(problem, LLMAuthError):
-                key_rejected = True
-                print(
-                    f"{label} FAILED: the API key was rejected (HTTP {problem.status}) by {settings.base_url}. "
-                    "Set a valid key in [llm].api_key (usually via SEABOT_LLM_API_KEY)."
-                )
-            else:
-                print(f"{label} FAILED: {problem}")
+        results = await probe_models(settings, pools.clients)
     finally:
-        await http.aclose()
-    return 1 if failed else 0
-
-
-async def _probe(client: ChatClient, settings: LLMSettings, tier: str) -> LLMError | None:
-    spec = settings.tiers[tier]
-    request = ChatRequest(model=spec.model, messages=(ChatMessage("user", "Reply with: ok"),), max_tokens=16)
-    try:
-        await client.complete(request, timeout_s=settings.timeout_for(tier))
-    except LLMError as exc:
-        return exc
-    return None
+        await pools.aclose()
+    for r in results:
+        label = f"  online {r.tier}{' canary' if r.arm == 'canary' else ''} ({r.provider}: {r.model}):"
+        if r.ok:
+            print(f"{label} OK")
+        elif r.skipped:
+            print(f"{label} skipped: provider {r.provider!r} rejected the API key")
+        elif isinstance(r.error, LLMAuthError):
+            where = "[llm].api_key (usually via SEABOT_LLM_API_KEY)" if r.provider == DEFAULT_PROVIDER else (
+                f"[llm.providers.{r.provider}].api_key")  # fmt: skip
+            print(f"{label} FAILED: the API key was rejected (HTTP {r.error.status}) by "
+                  f"{settings.provider(r.provider).base_url}. Set a valid key in {where}.")  # fmt: skip
+        else:
+            print(f"{label} FAILED: {r.error}")
+    return 0 if all(r.ok for r in results) else 1
