@@ -97,7 +97,12 @@ async def _copy_table(source: sqlite3.Connection, target: psycopg.AsyncConnectio
         (table,),
     )
     target_columns = await cur.fetchall()
-    have = {row[1] for row in source.execute(f'PRAGMA table_info("{table}")')}
+    have = [row[1] for row in source.execute(f'PRAGMA table_info("{table}")')]
+    missing = [name for name in have if name not in {column for column, _identity in target_columns}]
+    if missing:  # never drop data silently: the PostgreSQL schema must grow with the file's
+        raise StorageError(
+            f"the PostgreSQL schema has no column {table}.{missing[0]} that the file has; nothing was copied"
+        )
     columns = [name for name, _identity in target_columns if name in have]
     quoted = ", ".join(f'"{name}"' for name in columns)
     count = 0
