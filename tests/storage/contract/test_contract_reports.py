@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import math
 
 import pytest
 
@@ -72,3 +73,14 @@ async def test_forget_erases_one_customer_everywhere_and_no_one_else(storage: St
     assert await storage.depth() == 1
     assert await storage.cached_answer("b", "en", normalize("where is order 3"), 2.0) is not None
     assert await storage.forget("b", "alice") == Erasure()
+
+
+@pytest.mark.parametrize("count", [1, 2, 19, 20, 37])
+async def test_latency_percentiles_are_nearest_rank(storage: Storage, count: int) -> None:
+    conv = await storage.conversation("b", "line", "u", ChatKind.PRIVATE)
+    latencies = [float((n * 7919) % 1000) for n in range(count)]
+    for n, ms in enumerate(latencies):
+        await storage.append(StoredMessage(conv.id, "b", "line", "u", "u", Role.BOT, "a", inbound_id=str(n), latency_ms=ms, created_at=DAY1))
+    ordered = sorted(latencies)
+    [day] = await storage.daily_stats(DAY1 - 60, "b")
+    assert (day.p50_ms, day.p95_ms) == (ordered[math.ceil(count * 0.5) - 1], ordered[math.ceil(count * 0.95) - 1])
