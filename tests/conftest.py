@@ -22,6 +22,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``shared`` (optionally with the path it reads, default the platform
+    payloads) reads ../shared: without it, skip with the reason (fail on CI)."""
+    marker = item.get_closest_marker("shared")
+    if marker is not None:
+        from tests.shared_data import shared_path
+
+        shared_path(*(marker.args or ("fixtures", "platforms")))
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -39,6 +39,7 @@ def post(app: SeabotServer, body: bytes, headers: dict[str, str] = HEADERS) -> i
     return app.post("/webhooks/shop/telegram", body, headers).status_code
 
 
+@pytest.mark.shared
 def test_a_quick_answer_goes_out_without_a_typing_action(app: SeabotServer, platform: PlatformStandIn) -> None:
     assert post(app, (TG / "tlx_private_text.json").read_bytes()) == 200
     sent = platform.wait_for(r"/sendMessage$")[0].form_or_json
@@ -48,6 +49,7 @@ def test_a_quick_answer_goes_out_without_a_typing_action(app: SeabotServer, plat
     assert platform.calls(r"/sendChatAction$") == []  # the offline answer took well under 0.5 s
 
 
+@pytest.mark.shared
 def test_a_slow_answer_shows_typing_before_it(
     seabot: Callable[..., SeabotServer], platform: PlatformStandIn
 ) -> None:
@@ -75,6 +77,7 @@ model = "m"
     assert platform.calls(r"/sendChatAction$")[0].form_or_json["action"] == "typing"
 
 
+@pytest.mark.shared
 def test_bad_secret_missing_secret_malformed_body_unknown_bot_and_too_large(
     app: SeabotServer, platform: PlatformStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -93,6 +96,7 @@ def test_bad_secret_missing_secret_malformed_body_unknown_bot_and_too_large(
     assert platform.calls(r"/sendMessage$") == []
 
 
+@pytest.mark.shared
 def test_redelivered_update_is_answered_once(app: SeabotServer, platform: PlatformStandIn) -> None:
     body = (TG / "tlx_private_text.json").read_bytes()
     assert post(app, body) == 200
@@ -105,6 +109,7 @@ def test_redelivered_update_is_answered_once(app: SeabotServer, platform: Platfo
     assert 'seabot_inbound_total{channel="telegram",outcome="duplicate"} 2' in app.metrics()
 
 
+@pytest.mark.shared
 def test_edited_unknown_and_service_updates_are_acknowledged_and_ignored(
     app: SeabotServer, platform: PlatformStandIn
 ) -> None:
@@ -115,6 +120,7 @@ def test_edited_unknown_and_service_updates_are_acknowledged_and_ignored(
     assert platform.calls(r"/sendMessage$") == []
 
 
+@pytest.mark.shared
 def test_start_and_help_get_the_greeting_and_media_a_kind_note(app: SeabotServer, platform: PlatformStandIn) -> None:
     assert post(app, (TG / "composed_private_start_deeplink.json").read_bytes()) == 200
     greeting = platform.wait_for(r"/sendMessage$")[0].form_or_json["text"]
@@ -124,6 +130,7 @@ def test_start_and_help_get_the_greeting_and_media_a_kind_note(app: SeabotServer
     assert "type" in note.lower()  # "just type it as a message"
 
 
+@pytest.mark.shared
 def test_group_answers_only_when_addressed(app: SeabotServer, platform: PlatformStandIn) -> None:
     assert post(app, (TG / "composed_group_text.json").read_bytes()) == 200  # not addressed
     assert post(app, (TG / "tlx_supergroup_dice.json").read_bytes()) == 200  # not addressed

@@ -4,10 +4,12 @@ API is a loopback stand-in."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 from xml.etree.ElementTree import fromstring
 
 import pytest
@@ -22,12 +24,17 @@ from tests.adapters.conftest import FIXTURES, LONG_ANSWER, PlatformStandIn, Seab
 from tests.harness import passive_text
 
 WX = FIXTURES / "wechat"
-SAMPLE = json.loads((WX / "mp_aes_official_sample.json").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def sample() -> dict[str, Any]:
+    """WeChat's official safe-mode sample (read when a test needs it: ../shared may be absent)."""
+    return json.loads((WX / "mp_aes_official_sample.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 FAST = RetryPolicy(attempts=3, base_delay_s=0.01)
 
 
 def channels(platform: PlatformStandIn, *, aes: bool = False, token: str = "wxtoken", app_id: str = "wxappid") -> str:
-    key = f'encoding_aes_key = "{SAMPLE["encoding_aes_key"]}"' if aes else ""
+    key = f'encoding_aes_key = "{sample()["encoding_aes_key"]}"' if aes else ""
     return f"""
 [bots.shop.wechat]
 token = "{token}"
@@ -50,8 +57,9 @@ def query(token: str = "wxtoken", timestamp: str | None = None, nonce: str | Non
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 
 
-# The official safe-mode sample was signed at this moment; the tests that replay it set our clock there.
-SAMPLE_TIME = float(SAMPLE["query"]["timestamp"])
+def sample_time() -> float:
+    """When the official safe-mode sample was signed; the tests that replay it set our clock there."""
+    return float(sample()["query"]["timestamp"])
 
 
 def text_xml(text: str, msg_id: int, user: str = "oCustomer1") -> bytes:
@@ -60,6 +68,7 @@ def text_xml(text: str, msg_id: int, user: str = "oCustomer1") -> bytes:
             f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>").encode()  # fmt: skip
 
 
+@pytest.mark.shared
 def test_url_verification_echoes_echostr(app: SeabotServer) -> None:
     vector = json.loads((WX / "signature_vectors.json").read_text())["vectors"][2]["url_verification"]
     ok = httpx.get(f"{app.url}/webhooks/shop/wechat", params={**query(), "echostr": "shr5ch"})
@@ -68,6 +77,7 @@ def test_url_verification_echoes_echostr(app: SeabotServer) -> None:
     assert bad.status_code == 401
 
 
+@pytest.mark.shared
 def test_fast_answer_is_the_passive_reply(app: SeabotServer, platform: PlatformStandIn) -> None:
     response = app.post("/webhooks/shop/wechat", (WX / "msg_text.xml").read_bytes(), **query())
     assert response.status_code == 200
@@ -85,6 +95,7 @@ def test_fast_answer_is_the_passive_reply(app: SeabotServer, platform: PlatformS
     assert [m.role for m in history] == ["customer", "bot"]  # answered once
 
 
+@pytest.mark.shared
 def test_voice_with_recognition_is_text_and_media_get_a_note(app: SeabotServer) -> None:
     voice = (b"<xml><ToUserName>gh</ToUserName><FromUserName>oVoice</FromUserName><CreateTime>1</CreateTime>"
              b"<MsgType>voice</MsgType><MediaId>m</MediaId><Format>amr</Format>"
@@ -149,19 +160,20 @@ def test_stale_token_is_refreshed_and_token_cached(app: SeabotServer, platform: 
     assert len(platform.calls(r"/cgi-bin/token$")) == 2  # first fetch, one forced refresh; then cached
 
 
+@pytest.mark.shared
 def test_safe_mode_official_sample_decrypts_and_reply_is_encrypted(
     seabot: Callable[..., SeabotServer], platform: PlatformStandIn
 ) -> None:
-    app = seabot(channels(platform, aes=True, token=SAMPLE["token"], app_id=SAMPLE["app_id"]),
-                 ChannelOptions(wechat=WechatOptions(retry=FAST, clock=lambda: SAMPLE_TIME)))  # fmt: skip
+    app = seabot(channels(platform, aes=True, token=sample()["token"], app_id=sample()["app_id"]),
+                 ChannelOptions(wechat=WechatOptions(retry=FAST, clock=lambda: sample_time())))  # fmt: skip
     safe_only = (WX / "mp_aes_official_request_body_safe_only.xml").read_bytes()
-    first = app.post("/webhooks/shop/wechat", safe_only, **SAMPLE["query"])
+    first = app.post("/webhooks/shop/wechat", safe_only, **sample()["query"])
     assert first.status_code == 200 and fromstring(first.content).findtext("Encrypt")
     # the compat-mode body carries the same message (same MsgId): a redelivery. WeChat only
     # redelivers when our response did not reach it, so the stored answer is said again.
-    compat = app.post("/webhooks/shop/wechat", (WX / "mp_aes_official_request_body.xml").read_bytes(), **SAMPLE["query"])
+    compat = app.post("/webhooks/shop/wechat", (WX / "mp_aes_official_request_body.xml").read_bytes(), **sample()["query"])
     assert compat.status_code == 200 and fromstring(compat.content).findtext("Encrypt")
-    crypto = WeChatCrypto(SAMPLE["token"], SAMPLE["encoding_aes_key"], SAMPLE["app_id"])
+    crypto = WeChatCrypto(sample()["token"], sample()["encoding_aes_key"], sample()["app_id"])
     said = [
         passive_text(crypto.decrypt_message(r.content, *(fromstring(r.content).findtext(k) for k in
                                                          ("MsgSignature", "TimeStamp", "Nonce"))).encode())
@@ -172,12 +184,12 @@ def test_safe_mode_official_sample_decrypts_and_reply_is_encrypted(
     history = app.runtime.store.history("shop", "oyORnuP8q7ou2gfYjqLzSIWZf0rs")
     assert [m.text for m in history if m.role == "customer"] == ["abcdteT"]
     # a new encrypted message: the passive reply is encrypted with msg_signature
-    q = {**SAMPLE["query"], "nonce": "777", "timestamp": "1409735670"}
+    q = {**sample()["query"], "nonce": "777", "timestamp": "1409735670"}
     plain = text_xml("how long is shipping", 502, user="oyORnuP8q7ou2gfYjqLzSIWZf0rs").decode()
     encrypted = fromstring(crypto.encrypt_message(plain, q["nonce"], q["timestamp"]))
     encrypt = encrypted.findtext("Encrypt") or ""
-    q["msg_signature"] = sign(SAMPLE["token"], q["timestamp"], q["nonce"], encrypt)
-    q["signature"] = sign(SAMPLE["token"], q["timestamp"], q["nonce"])
+    q["msg_signature"] = sign(sample()["token"], q["timestamp"], q["nonce"], encrypt)
+    q["signature"] = sign(sample()["token"], q["timestamp"], q["nonce"])
     body = f"<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
     response = app.post("/webhooks/shop/wechat", body.encode(), **q)
     answer = fromstring(response.content)
@@ -187,20 +199,21 @@ def test_safe_mode_official_sample_decrypts_and_reply_is_encrypted(
     assert passive_text(decrypted.encode() if isinstance(decrypted, str) else decrypted) == "Shipping takes 2-3 days."
 
 
+@pytest.mark.shared
 def test_bad_input(seabot: Callable[..., SeabotServer], platform: PlatformStandIn, caplog: pytest.LogCaptureFixture) -> None:
-    app = seabot(channels(platform, aes=True, token=SAMPLE["token"], app_id="wx0000000000000000"),
-                 ChannelOptions(wechat=WechatOptions(retry=FAST, clock=lambda: SAMPLE_TIME)))  # fmt: skip
+    app = seabot(channels(platform, aes=True, token=sample()["token"], app_id="wx0000000000000000"),
+                 ChannelOptions(wechat=WechatOptions(retry=FAST, clock=lambda: sample_time())))  # fmt: skip
     safe = (WX / "mp_aes_official_request_body_safe_only.xml").read_bytes()
-    for negative in SAMPLE["negative_cases"]:
-        q = {**SAMPLE["query"], **{k: v for k, v in negative.items() if k in ("msg_signature", "nonce")}}
+    for negative in sample()["negative_cases"]:
+        q = {**sample()["query"], **{k: v for k, v in negative.items() if k in ("msg_signature", "nonce")}}
         assert app.post("/webhooks/shop/wechat", safe, **q).status_code == 401, negative["case"]
     body = (WX / "msg_text.xml").read_bytes()
     assert app.post("/webhooks/shop/wechat", body).status_code == 401  # no signature
-    stamp = str(int(SAMPLE_TIME))
-    assert app.post("/webhooks/shop/wechat", body, **{**query(SAMPLE["token"], stamp), "signature": "0" * 40}).status_code == 401
+    stamp = str(int(sample_time()))
+    assert app.post("/webhooks/shop/wechat", body, **{**query(sample()["token"], stamp), "signature": "0" * 40}).status_code == 401
     # safe mode takes only encrypted messages: a correctly signed plaintext one is refused
-    assert app.post("/webhooks/shop/wechat", body, **query(SAMPLE["token"], stamp)).status_code == 401
-    good = {**query(SAMPLE["token"], stamp), "encrypt_type": "aes", "msg_signature": "0" * 40}
+    assert app.post("/webhooks/shop/wechat", body, **query(sample()["token"], stamp)).status_code == 401
+    good = {**query(sample()["token"], stamp), "encrypt_type": "aes", "msg_signature": "0" * 40}
     assert app.post("/webhooks/shop/wechat", b"<xml><oops", **good).status_code == 400
     bomb = (b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
             b"<xml><ToUserName>t</ToUserName><FromUserName>f</FromUserName><CreateTime>1</CreateTime>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 from pathlib import Path
@@ -43,6 +45,7 @@ def test_detect_jsonl_answers_every_line_in_order_and_names_bad_ones(
     assert "line 2: not JSON" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.shared("langid", "dev.jsonl")
 def test_detect_jsonl_on_the_shared_dev_set_matches_line_count(seabot_cmd: list[str], shipped_config: Path) -> None:
     dev = SHARED / "langid" / "dev.jsonl"
     result = run(seabot_cmd, shipped_config, "detect", "--jsonl", str(dev))

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from shared_data import shared_path
+from tests.shared_data import shared_path
 
 from seabot.core.language import LANGUAGES, UNDETERMINED, Detection, LanguageDetector
 

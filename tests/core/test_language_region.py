@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shared_data import shared_path
+from tests.shared_data import shared_path
 
 from seabot.core.language import Detection, LanguageDetector
 
