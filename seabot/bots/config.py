@@ -241,7 +241,7 @@ def _server(s: Section) -> ServerConfig:
     config = ServerConfig(
         host=s.text("host", d.host, non_empty=True),
         port=port,
-        public_url=s.text("public_url", d.public_url).rstrip("/"),
+        public_url=_https_url(s, "public_url", d.public_url),
         max_body_bytes=int(s.number("max_body_bytes", d.max_body_bytes, positive=True)),
         concurrency=int(s.number("concurrency", d.concurrency, positive=True)),
         max_backlog=int(s.number("max_backlog", d.max_backlog, positive=True)),
@@ -250,6 +250,14 @@ def _server(s: Section) -> ServerConfig:
     )
     s.finish()
     return config
+
+
+def _https_url(s: Section, key: str, default: str) -> str:
+    """A public address the platforms reach: https (they refuse plain http webhooks)."""
+    value = s.text(key, default).rstrip("/")
+    if value and not value.startswith("https://"):
+        s.problem(f"must be the https:// address the platforms reach, such as https://bot.example.com, got {value!r}", key)
+    return value
 
 
 def _console(s: Section) -> ConsoleConfig:
@@ -406,7 +414,7 @@ def _bot(bot_id: str, s: Section) -> BotConfig:
         daily_budget_usd=s.number("daily_budget_usd", None),
         conversation_budget_usd=s.number("conversation_budget_usd", None),
         rate_limit_per_minute=s.number("rate_limit_per_minute", None, positive=True),
-        handoff_webhook=s.text("handoff_webhook", "") or None,
+        handoff_webhook=_http_url(s, "handoff_webhook"),
         postback_replies=_postbacks(s.sub("postbacks"), languages),
         routing=dict(routing_table),
     )
@@ -417,6 +425,13 @@ def _bot(bot_id: str, s: Section) -> BotConfig:
     }
     s.finish()
     return BotConfig(profile=profile, routing=routing, **channels)  # type: ignore[arg-type]
+
+
+def _http_url(s: Section, key: str) -> str | None:
+    value = s.text(key, "")
+    if value and not value.startswith(("http://", "https://")):
+        s.problem(f"must be an http(s) URL that receives the JSON notice, got {value!r}", key)
+    return value or None
 
 
 def _postbacks(s: Section, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
@@ -441,9 +456,18 @@ def _postbacks(s: Section, languages: tuple[str, ...]) -> dict[str, dict[str, st
 
 def _faq(s: Section, languages: tuple[str, ...]) -> tuple[FaqEntry, ...]:
     entries = []
+    seen: dict[str, int] = {}
     for i, raw in enumerate(s.get("faq", list, [])):
         e = Section(raw, s.key(f"faq[{i}]"), s.problems)
-        topic = e.text("topic", f"faq{i + 1}")
+        topic = e.text("topic", "")
+        if not topic.strip():
+            e.problem("is required: a short name for what the entry answers (shipping, returns, …)", "topic")
+            topic = f"faq{i + 1}"
+        elif topic in seen:
+            e.problem(f"{topic!r} is already the topic of faq[{seen[topic]}]; topics must be unique", "topic")
+        seen.setdefault(topic, i)
+        if not e.has("q"):
+            e.problem("is required: sample questions per language, q.<lang> = [\"…\"]", "q")
         questions = _per_language(e, "q", list, languages)
         answers = _per_language(e, "a", str, languages)
         e.finish()
@@ -508,6 +532,9 @@ def _wechat(s: Section) -> WechatConfig:
         encoding_aes_key=s.text("encoding_aes_key", ""),
         api_base=_api_base(s, "https://api.weixin.qq.com"),
     )
+    if not config.app_secret.strip():
+        s.problem("is required: answers slower than WeChat's 4 s passive window go out through the "
+                  "customer-service API, which needs the AppSecret from the WeChat console", "app_secret")  # fmt: skip
     if config.encoding_aes_key and len(config.encoding_aes_key) != 43:
         s.problem("must be the 43-character EncodingAESKey from the WeChat console", "encoding_aes_key")
     s.finish()

@@ -24,7 +24,12 @@ def interpolate(value: Any, environ: Mapping[str, str], path: str, problems: lis
             problems.append(f"{path}: environment variable {name} is not set")
             return match.group(0)  # left as written, so no second problem is reported for it
 
-        return _REFERENCE.sub(replace, value)
+        result = _REFERENCE.sub(replace, value)
+        leftover = _REFERENCE.sub("", value)
+        if "${" in leftover:  # "${KEY" with no "}", or "${1BAD}": would be used literally (a key sent as is)
+            problems.append(f"{path}: '${{' without a matching '}}' or a valid variable name; "
+                            "write ${NAME} or ${NAME:-default}")  # fmt: skip
+        return result
     if isinstance(value, dict):
         return {k: interpolate(v, environ, f"{path}.{k}" if path else k, problems) for k, v in value.items()}
     if isinstance(value, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -77,10 +78,12 @@ class Section:
         return list(self._table)
 
     def finish(self) -> None:
-        """Report keys nobody read: typos a merchant would otherwise never notice."""
+        """Report keys nobody read: typos a merchant would otherwise never notice (with the
+        closest known key when one is close)."""
         for name in self._table:
             if name not in self._read:
-                self.problem("unknown key", name)
+                close = difflib.get_close_matches(name, sorted(self._read), n=1, cutoff=0.75)
+                self.problem(f"unknown key; did you mean {close[0]!r}?" if close else "unknown key", name)
 
 
 def _zero(kind: type[T]) -> T:

@@ -134,3 +134,52 @@ def test_relative_storage_path_is_relative_to_the_config_file(write_config: Call
 def test_unknown_bot_names_the_configured_ones(shipped_config: Path) -> None:
     with pytest.raises(UnknownBotError, match="demo-shop"):
         load_config(shipped_config, {}).bot("nope")
+
+
+def test_check_catches_what_would_fail_later(write_config) -> None:  # type: ignore[no-untyped-def]
+    from seabot.bots.config import load_config
+    from seabot.bots.errors import ConfigError
+
+    path = write_config(
+        """
+[server]
+public_url = "http://bot.example.com"
+hots = "x"
+[llm]
+api_key = "${SEABOT_KEY"
+[bots.shop]
+languages = ["en"]
+handoff_webhook = "ftp://x"
+[bots.shop.routing]
+handoff = { zz = ["a"] }
+[[bots.shop.faq]]
+a.en = "x"
+[[bots.shop.faq]]
+topic = "ship"
+q.en = ["a"]
+a.en = "b"
+[[bots.shop.faq]]
+topic = "ship"
+q.en = ["c"]
+a.en = "d"
+[bots.shop.wechat]
+token = "t"
+app_id = "a"
+"""
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    problems = caught.value.problems
+    expected = [
+        "llm.api_key: '${' without a matching '}'",
+        "server.public_url: must be the https:// address",
+        "server.hots: unknown key; did you mean 'host'?",
+        "bots.shop.faq[0].topic: is required",
+        "bots.shop.faq[0].q: is required",
+        "bots.shop.faq[2].topic: 'ship' is already the topic of faq[1]",
+        "bots.shop.routing.handoff.zz: unknown language code 'zz'",
+        "bots.shop.handoff_webhook: must be an http(s) URL",
+        "bots.shop.wechat.app_secret: is required",
+    ]
+    for start in expected:
+        assert any(p.startswith(start) for p in problems), (start, problems)

@@ -56,7 +56,7 @@ def test_woocommerce() -> None:
         ({"kind": "http", "url": "https://shop.example.com/o", "secret": "0123456789abcdef", "timeout_s": 0},
          [f"{PATH}.timeout_s: must be greater than 0, got 0"]),
         ({"kind": "http", "url": "https://shop.example.com/o", "secret": "0123456789abcdef", "secrt": "x"},
-         [f"{PATH}.secrt: unknown key"]),
+         [f"{PATH}.secrt: unknown key; did you mean 'secret'?"]),
         ({"kind": "shopify", "shop": "batik-house.com", "access_token": "t"},
          [f"{PATH}.shop: must be the shop's \"name.myshopify.com\" domain, got 'batik-house.com'"]),
         ({"kind": "shopify", "shop": "a.myshopify.com"}, [f"{PATH}.access_token: is required"]),

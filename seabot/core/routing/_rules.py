@@ -30,6 +30,7 @@ from typing import Any
 
 CUE_KINDS: tuple[str, ...] = ("handoff", "premium", "anger", "balanced", "fast", "negation")
 _LEXICON_FILES = ("common", "en", "id", "ms", "th", "tl", "vi", "zh")
+_LANGUAGES = ("th", "id", "ms", "vi", "zh", "en", "tl")  # cues grouped by language use these codes
 _THRESHOLDS: dict[str, tuple[int, int]] = {  # name -> (min, max)
     "angry_streak": (2, 20),
     "anger_for_premium": (1, 20),
@@ -110,6 +111,10 @@ def _parse_cues(
             continue
         if isinstance(value, Mapping):
             groups = [(f"{path}.{key}.{lang}", cues) for lang, cues in value.items()]
+            for lang in value:
+                if lang not in _LANGUAGES:
+                    problems.append(f"{path}.{key}.{lang}: unknown language code {lang!r}; "
+                                    f"supported: {', '.join(_LANGUAGES)}")  # fmt: skip
         else:
             groups = [(f"{path}.{key}", value)]
         cues: list[str] = []
