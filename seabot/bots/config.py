@@ -16,8 +16,10 @@ from typing import Any
 
 from seabot.bots.errors import ConfigError, UnknownBotError
 from seabot.bots.interpolate import interpolate
+from seabot.bots.orders_config import parse_orders
 from seabot.adapters.settings import LineConfig, TelegramConfig, WechatConfig
 from seabot.bots.schema import Section
+from seabot.commerce.settings import OrdersConfig
 from seabot.core.faq import FaqEntry
 from seabot.core.language import LANGUAGES
 from seabot.core.llm.settings import DEFAULT_PROVIDER, CanarySpec, LLMSettings, ProviderSpec, TierSpec
@@ -170,6 +172,7 @@ class BotConfig:
     telegram: TelegramConfig | None = None
     line: LineConfig | None = None
     wechat: WechatConfig | None = None
+    orders: OrdersConfig | None = None  # [bots.<id>.orders]: where "where is my order?" is answered from
 
     @property
     def bot_id(self) -> str:
@@ -423,8 +426,9 @@ def _bot(bot_id: str, s: Section) -> BotConfig:
         "line": _line(s.sub("line")) if s.has("line") else None,
         "wechat": _wechat(s.sub("wechat")) if s.has("wechat") else None,
     }
+    orders = parse_orders(s.sub("orders")) if s.has("orders") else None
     s.finish()
-    return BotConfig(profile=profile, routing=routing, **channels)  # type: ignore[arg-type]
+    return BotConfig(profile=profile, routing=routing, orders=orders, **channels)  # type: ignore[arg-type]
 
 
 def _http_url(s: Section, key: str) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from seabot.bots import outbound
-from seabot.bots.config import AppConfig, LLMConfig
+from seabot.bots.config import AppConfig, BotConfig, LLMConfig
 from seabot.core.answer_cache import AnswerCache
 from seabot.core.budget import BudgetGuard
 from seabot.core.handoff import HandoffNotifier
@@ -17,7 +17,9 @@ from seabot.core.llm.canary import SettingsCanaryStore
 from seabot.core.llm.ledger import CounterModelStats
 from seabot.core.llm.pools import LLMPools
 from seabot.core.llm.responder import TieredResponder
+from seabot.commerce import build_order_source
 from seabot.core.language import LanguageDetector
+from seabot.core.orders import OrderAssistant, OrderDesk
 from seabot.core.metrics import Metrics
 from seabot.core.offline import OfflineResponder
 from seabot.core.pipeline import Pipeline
@@ -25,6 +27,7 @@ from seabot.core.ratelimit import RateLimiter
 from seabot.core.responder import Responder
 from seabot.core.routing import Router
 from seabot.storage import SqliteStore
+from seabot.storage.orders import SqliteOrderDialogs, StoreLookupLimiter
 
 __all__ = ["Runtime", "llm_settings", "open_http_client"]
 
@@ -66,6 +69,20 @@ def open_llm_pool(settings: LLMSettings) -> Callable[[ProviderSpec], httpx.Async
 def open_http_client(config: LLMConfig) -> httpx.AsyncClient:
     """The one pooled HTTP client of the process (LLM API and handoff webhooks)."""
     return outbound.open_client(timeout=httpx.Timeout(config.timeout_s), headers={"User-Agent": "seabot"})
+
+
+def _order_desk(bot: BotConfig, store: SqliteStore, http: httpx.AsyncClient) -> OrderDesk | None:
+    """The bot's order desk when it has ``[bots.<id>.orders]``: its source, the customer's
+    dialog and lookup allowance kept in the store."""
+    if bot.orders is None:
+        return None
+    assistant = OrderAssistant(
+        build_order_source(bot.orders, http),
+        StoreLookupLimiter(store, bot.orders.lookups_per_hour),
+        bot_name=bot.profile.display_name,
+        fallback_lang=bot.profile.default_language,
+    )
+    return OrderDesk(assistant, SqliteOrderDialogs(store))
 
 
 @dataclass
@@ -111,7 +128,7 @@ class Runtime:
         pipelines = {
             bot_id: Pipeline(
                 bot.profile, store, detector, Router(bot.routing), responder, metrics,
-                rate_limiter=rate_limiter, handoff_notifier=notifier,
+                rate_limiter=rate_limiter, handoff_notifier=notifier, orders=_order_desk(bot, store, http),
             )
             for bot_id, bot in config.bots.items()
         }  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -11,11 +12,12 @@ from typing import Any, Protocol
 from seabot.core.handoff import HandoffNotice, HandoffNotifier
 from seabot.core.messages import ChatKind, InboundMessage, MessageKind, Reply, Role
 from seabot.core.metrics import Metrics
+from seabot.core.orders import CustomerRef, OrderAction, OrderDesk, OrderDialogState, without_contacts
 from seabot.core.phrases import Phrase, phrase
 from seabot.core.profile import BotProfile
 from seabot.core.responder import Answer, Responder, ResponderRequest, Turn
 from seabot.core.ratelimit import RateLimiter
-from seabot.core.store import Conversation, ConversationStore, Handoff, StoredMessage, TokenTake
+from seabot.core.store import Conversation, ConversationStore, Handoff, RecentMessage, StoredMessage, TokenTake
 from seabot.core.textnorm import is_blank, storable
 
 __all__ = ["Pipeline", "PipelineLimits", "Detector", "MessageRouter"]
@@ -76,6 +78,7 @@ class Pipeline:
         *,
         rate_limiter: RateLimiter | None = None,
         handoff_notifier: HandoffNotifier | None = None,
+        orders: OrderDesk | None = None,
     ) -> None:
         self.bot = bot
         self._store = store
@@ -86,6 +89,7 @@ class Pipeline:
         self._limits = limits
         self._rate_limiter = rate_limiter
         self._handoff_notifier = handoff_notifier
+        self._orders = orders
 
     async def answer(self, message: InboundMessage) -> Reply | None:
         """Store the customer's message and produce the bot's reply (None: a person has it)."""
@@ -125,15 +129,11 @@ class Pipeline:
         if decision.handoff:
             await self._hand_off(message, conversation, lang, tuple(decision.reasons))
             return await self._say(message, conversation, Phrase.HANDOFF, answer_lang, started, tier="handoff")
-        request = ResponderRequest(
-            bot=self.bot,
-            text=analysed,
-            lang=answer_lang,
-            tier=decision.tier,
-            history=tuple(Turn(m.role, m.text) for m in recent if m.role is not Role.SYSTEM),
-            conversation_key=f"{message.channel}:{message.chat_id}",
-            conversation_id=conversation.id,
-        )
+        if self._orders is not None and message.chat_kind is ChatKind.PRIVATE:  # never an order in a group
+            handled = await self._answer_order(message, conversation, analysed, answer_lang, decision, recent, started)
+            if handled is not None:
+                return handled
+        request = self._request(message, conversation, analysed, answer_lang, decision.tier, recent)
         answer = await self._responder.respond(request)
         if is_blank(answer.text):
             answer = Answer(
@@ -142,6 +142,64 @@ class Pipeline:
                 fallback=True,
             )
         return await self._finish(message, conversation, answer, answer_lang, started)
+
+    def _request(
+        self,
+        message: InboundMessage,
+        conversation: Conversation,
+        text: str,
+        lang: str,
+        tier: str,
+        recent: Sequence[RecentMessage],
+        *,
+        context: str = "",
+    ) -> ResponderRequest:
+        history = tuple(Turn(m.role, m.text) for m in recent if m.role is not Role.SYSTEM)
+        if self._orders is not None:  # customers give this bot emails and phones to prove an order is theirs
+            text = without_contacts(text)
+            history = tuple(Turn(t.role, without_contacts(t.text)) for t in history)
+        return ResponderRequest(
+            bot=self.bot, text=text, lang=lang, tier=tier, history=history,
+            conversation_key=f"{message.channel}:{message.chat_id}", conversation_id=conversation.id,
+            personal=bool(context), context=context,
+        )  # fmt: skip
+
+    async def _answer_order(
+        self,
+        message: InboundMessage,
+        conversation: Conversation,
+        text: str,
+        lang: str,
+        decision: _Decision,
+        recent: Sequence[RecentMessage],
+        started: float,
+    ) -> Reply | None:
+        """The order conversation's answer to this message, or None when it is not about an order."""
+        assert self._orders is not None
+        customer = CustomerRef(self.bot.bot_id, message.channel, message.user_id)
+        state = await self._orders.dialogs.load_order_dialog(customer) or OrderDialogState.idle()
+        # Order status and changes route to balanced as a matter of course; a complaint, a dispute
+        # or anger (premium) is what needs judgment beyond the order card.
+        step = await self._orders.assistant.handle(
+            text, lang, state, customer=customer, now=time.time(), needs_judgment=decision.tier == "premium"
+        )
+        if step.state != state:
+            await self._orders.dialogs.save_order_dialog(customer, step.state)
+        if not step.handled:
+            return None
+        outcome = step.lookup.outcome.value if step.lookup is not None else "none"
+        self._metrics.inc("seabot_order_steps_total", bot=self.bot.bot_id, action=step.action.value, outcome=outcome)
+        context = json.dumps(step.lookup.as_json(), ensure_ascii=False) if step.lookup is not None else None
+        if step.action is OrderAction.LLM:
+            tier = decision.tier if decision.tier == "premium" else "balanced"
+            request = self._request(message, conversation, text, lang, tier, recent, context=step.llm_context or "")
+            answer = await self._responder.respond(request)
+            if is_blank(answer.text):
+                answer = Answer(text=phrase(Phrase.FOLLOW_UP, lang, name=self.bot.display_name),
+                                responder="offline", fallback=True)  # fmt: skip
+        else:
+            answer = Answer(text=step.text or "", responder="orders")
+        return await self._finish(message, conversation, answer, lang, started, context=context)
 
     async def follow_up(self, message: InboundMessage) -> Reply:
         """The built-in follow-up note, for a message the bot could not answer (its last retry
@@ -261,14 +319,21 @@ class Pipeline:
         self._store.append(record, conversation_lang=conversation_lang)
 
     async def _finish(
-        self, message: InboundMessage, conversation: Conversation, answer: Answer, lang: str, started: float
+        self,
+        message: InboundMessage,
+        conversation: Conversation,
+        answer: Answer,
+        lang: str,
+        started: float,
+        *,
+        context: str | None = None,
     ) -> Reply:
         latency = time.perf_counter() - started
         record = _record(
             message, conversation, Role.BOT, answer.text, lang,
             responder=answer.responder, model=answer.model, tier=answer.tier, tokens_in=answer.tokens_in,
             tokens_out=answer.tokens_out, cost_usd=answer.cost_usd, latency_ms=latency * 1000.0,
-            attempts=answer.attempts, fallback=answer.fallback, created_at=time.time(),
+            attempts=answer.attempts, fallback=answer.fallback, created_at=time.time(), context=context,
         )  # fmt: skip
         self._store.append(record)
         self._metrics.observe(

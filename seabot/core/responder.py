@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from seabot.core.messages import Role
@@ -28,12 +28,13 @@ class ResponderRequest:
     conversation_key: str = ""
     conversation_id: int | None = None  # the store's id, for per-conversation budgets
     personal: bool = False  # carries the customer's own data (an order, …): never cached
+    context: str = field(default="", repr=False)  # data the answer must rest on (an order), for the prompt
 
     @property
     def context_free(self) -> bool:
         """The answer can depend on nothing but the question and the bot's own knowledge: no
         customer data rides along and the customer has said nothing before in this conversation."""
-        return not self.personal and not any(turn.role is Role.CUSTOMER for turn in self.history)
+        return not self.personal and not self.context and not any(turn.role is Role.CUSTOMER for turn in self.history)
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,9 @@ class StoredMessage:
     inbound_id: str | None = None
     created_at: float = 0.0
     fallback: bool = False  # a cheaper tier or the offline responder stood in for the chosen tier
+    # What the answer was based on besides the conversation (an order lookup, as JSON with no
+    # contact details): the history shows it, ``forget`` erases it with the message.
+    context: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ def erase_customer(conn: sqlite3.Connection, bot_id: str, user_id: str) -> Erasu
         (bot_id, user_id, *private_ids),
     ).rowcount
     conversations = conn.execute(f"DELETE FROM conversations WHERE id IN ({marks})", private_ids).rowcount
+    conn.execute("DELETE FROM order_dialogs WHERE bot_id = ? AND user_id = ?", (bot_id, user_id))
     keys = [conversation_key(bot_id, channel, chat_id) for _, channel, chat_id in private]
     inbox = 0
     for row_id, payload, key in conn.execute(

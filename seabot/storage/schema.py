@@ -66,6 +66,16 @@ def create_schema(db: sqlite_utils.Database) -> None:
             not_null={"digest", "seen_at"},
         )
         db["request_nonces"].create_index(["seen_at"])  # type: ignore[union-attr]
+    if "context" not in db["messages"].columns_dict:  # type: ignore[union-attr]
+        # what an answer was based on besides the conversation (an order lookup, JSON)
+        db["messages"].add_column("context", str)  # type: ignore[union-attr]
+    if "order_dialogs" not in db.table_names():
+        # where each customer is in an order conversation ("what is your order number?" asked …)
+        db["order_dialogs"].create(  # type: ignore[union-attr]
+            {"bot_id": str, "channel": str, "user_id": str, "state": str, "updated_at": float},
+            pk=("bot_id", "channel", "user_id"),
+            not_null={"state", "updated_at"},
+        )
     inbox = db["inbox"]
     if "in_response" not in inbox.columns_dict:  # type: ignore[union-attr]
         # 1 when the answer went back in the webhook's own HTTP response (a WeChat passive reply)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -43,7 +44,7 @@ T = TypeVar("T")
 
 _MESSAGE_COLUMNS = (
     "conversation_id, bot_id, channel, chat_id, user_id, role, text, lang, responder, model, tier,"
-    " tokens_in, tokens_out, cost_usd, latency_ms, attempts, inbound_id, created_at, fallback"
+    " tokens_in, tokens_out, cost_usd, latency_ms, attempts, inbound_id, created_at, fallback, context"
 )
 
 _WAL_SIZE_LIMIT = 64 * 1024 * 1024  # the log file is cut back to this after it restarts
@@ -168,12 +169,12 @@ class SqliteStore:
             message.conversation_id, message.bot_id, message.channel, message.chat_id, message.user_id,
             str(message.role), message.text, message.lang, message.responder, message.model, message.tier,
             message.tokens_in, message.tokens_out, message.cost_usd, message.latency_ms, message.attempts,
-            message.inbound_id, message.created_at or time.time(), int(message.fallback),
+            message.inbound_id, message.created_at or time.time(), int(message.fallback), message.context,
         )  # fmt: skip
 
         def work(conn: sqlite3.Connection) -> int:
             cursor = conn.execute(
-                f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}) VALUES ({', '.join('?' * 19)})", values
+                f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}) VALUES ({', '.join('?' * 20)})", values
             )
             if cursor.rowcount == 1 and message.role is Role.BOT and message.cost_usd > 0:
                 conn.execute(
@@ -419,6 +420,29 @@ class SqliteStore:
             write=True,
         )
 
+    # -- order dialogs ----------------------------------------------------------------------
+
+    def order_dialog(self, bot_id: str, channel: str, user_id: str) -> str | None:
+        """A customer's order-dialog state (JSON), if one was kept."""
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT state FROM order_dialogs WHERE bot_id = ? AND channel = ? AND user_id = ?",
+                (bot_id, channel, user_id),
+            ).fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    def put_order_dialog(self, bot_id: str, channel: str, user_id: str, state: str, now: float) -> None:
+        self._run(
+            lambda c: c.execute(
+                "INSERT INTO order_dialogs (bot_id, channel, user_id, state, updated_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (bot_id, channel, user_id) DO UPDATE SET state = excluded.state,"
+                " updated_at = excluded.updated_at",
+                (bot_id, channel, user_id, state, now),
+            ),
+            write=True,
+        )
+
     # -- webhook nonces (replay protection) ----------------------------------------------------
 
     def first_use(self, scope: str, nonce: str, digest: str, *, now: float, window_s: float) -> bool:
@@ -447,4 +471,4 @@ def _spend_counter(bot_id: str, at: float) -> str:
 
 
 def _message(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
-    return StoredMessage(*row[:5], Role(row[5]), *row[6:18], bool(row[18]))  # type: ignore[arg-type]
+    return StoredMessage(*row[:5], Role(row[5]), *row[6:18], bool(row[18]), row[19])  # type: ignore[arg-type]

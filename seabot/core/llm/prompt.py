@@ -69,10 +69,11 @@ def system_prompt(bot: BotProfile, lang: str) -> str:
 
 
 def build_prompt(
-    bot: BotProfile, lang: str, text: str, history: Sequence[Turn], max_history_tokens: int
+    bot: BotProfile, lang: str, text: str, history: Sequence[Turn], max_history_tokens: int, context: str = ""
 ) -> Prompt:
-    """System prompt, then as many of the newest earlier turns as fit ``max_history_tokens``,
-    then the current message (always kept, never trimmed)."""
+    """System prompt (with ``context``, data the answer must rest on such as an order, after
+    the bot's knowledge), then as many of the newest earlier turns as fit
+    ``max_history_tokens``, then the current message (always kept, never trimmed)."""
     kept: list[ChatMessage] = []
     used = 0
     for turn in reversed(history):
@@ -84,7 +85,7 @@ def build_prompt(
         used += cost
         kept.append(ChatMessage("assistant" if turn.role is Role.BOT else "user", turn.text))
     considered = sum(1 for turn in history if turn.role is not Role.SYSTEM)
-    system = ChatMessage("system", system_prompt(bot, lang))
+    system = ChatMessage("system", system_prompt(bot, lang) + (f"\n\n{context}" if context else ""))
     current = ChatMessage("user", text)
     total = used + estimate_tokens(system.content) + estimate_tokens(text) + 2 * MESSAGE_OVERHEAD_TOKENS
     return Prompt(

@@ -203,7 +203,9 @@ class TieredResponder:
     async def _ask(
         self, request: ResponderRequest, spec: TierSpec, provider: Provider, deadline: Deadline
     ) -> tuple[Answer, ChatResult]:
-        prompt = build_prompt(request.bot, request.lang, request.text, request.history, spec.max_history_tokens)
+        prompt = build_prompt(
+            request.bot, request.lang, request.text, request.history, spec.max_history_tokens, request.context
+        )
         chat = ChatRequest(model=spec.model, messages=prompt.messages, max_tokens=self._settings.max_answer_tokens)
 
         async def call(timeout: float) -> ChatResult:

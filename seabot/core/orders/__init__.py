@@ -8,6 +8,7 @@ the order to the model as delimited data, or say honestly that the order cannot 
 
 from seabot.core.orders.answers import render_order
 from seabot.core.orders.assistant import OrderAction, OrderAssistant, OrderDecision
+from seabot.core.orders.desk import OrderDesk, without_contacts
 from seabot.core.orders.errors import (
     OrderAuthError,
     OrderBadResponse,
@@ -39,6 +40,8 @@ from seabot.core.orders.state import CustomerRef, LookupLimiter, OrderDialogStat
 from seabot.core.orders.verification import Verifier, VerifierKind, owner_matches, parse_verifier
 
 __all__ = [
+    "OrderDesk",
+    "without_contacts",
     "OrderSource", "Order", "OrderItem", "OrderStatus", "OrderOwner", "OrderQuery", "OrderLookup", "LookupOutcome",
     "OrderSourceError", "OrderAuthError", "OrderRequestError", "OrderUnavailable", "OrderTimeout",
     "OrderConnectError", "OrderServerError", "OrderRateLimited", "OrderBadResponse", "OrderResponseTooLarge",

@@ -19,6 +19,7 @@ __all__ = [
     "conversation_key", "split_conversation_key", "rate_bucket_key", "spend_counter", "push_counter",
     "parse_push_counter", "push_counter_prefix", "poll_offset_key", "parts_sent_key", "refused_token_key",
     "sent_message_key", "month_of", "day_of", "rate_bucket_user_suffix", "rate_bucket_bot_prefix", "nonce_scope",
+    "order_lookup_bucket_key",
 ]  # fmt: skip
 
 _SEP = "\x1f"  # the unit separator: no platform id contains it
@@ -32,6 +33,12 @@ def split_conversation_key(key: str) -> tuple[str, str, str]:
 def rate_bucket_key(bot_id: str, channel: str, user_id: str) -> str:
     """A customer's token bucket (erasure finds it by the bot prefix and the user suffix)."""
     return f"{bot_id}{_SEP}{channel}{_SEP}{user_id}"
+
+
+def order_lookup_bucket_key(bot_id: str, channel: str, user_id: str) -> str:
+    """The token bucket of a customer's order lookups: a rate bucket of its own (``forget``
+    erases it with the customer's other buckets)."""
+    return rate_bucket_key(bot_id, f"orders:{channel}", user_id)
 
 
 def rate_bucket_user_suffix(user_id: str) -> str:

@@ -13,7 +13,7 @@ __all__ = ["HistorySql", "MESSAGE_COLUMNS", "message_from_row"]
 
 MESSAGE_COLUMNS = (
     "conversation_id, bot_id, channel, chat_id, user_id, role, text, lang, responder, model, tier,"
-    " tokens_in, tokens_out, cost_usd, latency_ms, attempts, inbound_id, created_at, fallback"
+    " tokens_in, tokens_out, cost_usd, latency_ms, attempts, inbound_id, created_at, fallback, context"
 )
 
 
@@ -40,12 +40,12 @@ class HistorySql(PostgresBase):
             message.conversation_id, message.bot_id, message.channel, message.chat_id, message.user_id,
             str(message.role), message.text, message.lang, message.responder, message.model, message.tier,
             message.tokens_in, message.tokens_out, message.cost_usd, message.latency_ms, message.attempts,
-            message.inbound_id, created_at, int(message.fallback),
+            message.inbound_id, created_at, int(message.fallback), message.context,
         )  # fmt: skip
         async with self._tx() as conn:
             row = await (
                 await conn.execute(
-                    f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({', '.join(['%s'] * 19)})"
+                    f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({', '.join(['%s'] * 20)})"
                     " ON CONFLICT DO NOTHING RETURNING id",
                     values,
                 )
@@ -111,5 +111,5 @@ def message_from_row(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
         conversation_id=row[0], bot_id=row[1], channel=row[2], chat_id=row[3], user_id=row[4], role=Role(row[5]),
         text=row[6], lang=row[7], responder=row[8], model=row[9], tier=row[10], tokens_in=int(row[11] or 0),
         tokens_out=int(row[12] or 0), cost_usd=float(row[13] or 0.0), latency_ms=row[14], attempts=int(row[15] or 0),
-        inbound_id=row[16], created_at=float(row[17] or 0.0), fallback=bool(row[18]),
+        inbound_id=row[16], created_at=float(row[17] or 0.0), fallback=bool(row[18]), context=row[19],
     )  # fmt: skip

@@ -109,6 +109,7 @@ class ReportsSql(PostgresBase):
                 (bot_id, user_id, ids),
             )
             conversations = await deleted("DELETE FROM conversations WHERE id = ANY(%s)", (ids,))
+            await deleted("DELETE FROM order_dialogs WHERE bot_id = %s AND user_id = %s", (bot_id, user_id))
             conversation_keys = {keys.conversation_key(bot_id, channel, chat_id) for _, channel, chat_id in private}
             doomed = [
                 row_id

@@ -85,6 +85,16 @@ CREATE INDEX idx_request_nonces_seen_at ON request_nonces (seen_at);
 """
 
 
+_ORDERS = """
+ALTER TABLE messages ADD COLUMN context TEXT;
+CREATE TABLE order_dialogs (
+    bot_id TEXT NOT NULL, channel TEXT NOT NULL, user_id TEXT NOT NULL, state TEXT NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (bot_id, channel, user_id)
+);
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -96,12 +106,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: the tables of the single-store release", _BASELINE),
     Migration(2, "inbox leases: one claimer per conversation across replicas", _LEASES),
     Migration(3, "request nonces: webhook replay protection shared by replicas", _NONCES),
+    Migration(4, "orders: what an answer was based on, and each customer's order dialog", _ORDERS),
 )
 
 #: Tables ``seabot migrate --to`` copies, parents first (the inbox's leases are not data: they expire).
 DATA_TABLES = (
     "conversations", "messages", "inbox", "counters", "settings", "handoffs", "rate_buckets", "answer_cache",
-    "request_nonces",
+    "request_nonces", "order_dialogs",
 )  # fmt: skip
 
 
