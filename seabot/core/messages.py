@@ -35,6 +35,7 @@ class Role(StrEnum):
     CUSTOMER = "customer"
     BOT = "bot"
     SYSTEM = "system"
+    AGENT = "agent"  # a person of the merchant's, writing from the console
 
 
 @dataclass(frozen=True, slots=True)

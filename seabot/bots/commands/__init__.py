@@ -16,11 +16,12 @@ from seabot.bots.commands import (
     simulate,
     stats,
     telegram,
+    users,
 )
 
 COMMANDS = (
     serve, chat, detect, route, check, history, stats, handoffs, release, forget, poll, telegram, simulate, canary,
-    migrate,
+    migrate, users,
 )  # fmt: skip
 
 __all__ = ["COMMANDS"]
