@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ("language", "routing", "growth", "storage", "outbound", "e2e", "burst", "faults")
+BENCHMARKS = ("language", "routing", "growth", "storage", "outbound", "e2e", "burst", "orders", "faults")
 
 
 def main(argv: list[str] | None = None) -> int:
