@@ -50,6 +50,6 @@ def _serve(args: argparse.Namespace, config: AppConfig) -> int:
             print(f"  {bot_id} {channel:8} webhook: {base}/webhooks/{bot_id}/{channel}")
     run_server(
         create_app(runtime, adapters), host=host, port=port, on_shutdown=runtime.aclose,
-        beside=[Listener(create_console_app(runtime), console.host, console.port)],
+        beside=[Listener(create_console_app(runtime, adapters), console.host, console.port)],
     )  # fmt: skip
     return 0

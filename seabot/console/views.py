@@ -1,0 +1,377 @@
+"""The console's pages and actions. Each handler: who is asking (a session, or the login page),
+may they see this (a conversation of another account's bot is 404), is the post genuine (the
+session's CSRF token, else 403), then one store call, then a page, a fragment for HTMX, or a
+redirect back. Bad input is a page that says what is wrong, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from seabot.adapters.base import ChannelAdapter
+from seabot.bots.runtime import Runtime
+from seabot.console import auth
+from seabot.console.forms import FormError, read_form
+from seabot.console.outbox import OutboxWorker
+from seabot.core.console_store import (
+    Account,
+    AccountRole,
+    ConversationRow,
+    ConversationStatus,
+    InboxFilter,
+    Session,
+)
+from seabot.storage.console_sqlite import SqliteConsoleStore
+
+__all__ = ["ConsoleViews", "SESSION_COOKIE", "LOGIN_COOKIE", "LOGIN_FAILED", "WECHAT_WINDOW_S"]
+
+log = logging.getLogger("seabot.console")
+
+SESSION_COOKIE = "seabot_session"
+LOGIN_COOKIE = "seabot_login"  # the login form's own CSRF token (double submit), before any session
+LOGIN_FAILED = "Wrong email or password, or the account is locked after too many failed attempts (15 minutes)."
+WECHAT_WINDOW_S = 48 * 3600.0  # WeChat's customer-service window after the customer's last message
+WECHAT_WINDOW_MESSAGES = 5
+_MAX_COOKIE = 200
+_STATUS_LABELS = {
+    ConversationStatus.BOT: "with the bot",
+    ConversationStatus.NEEDS_PERSON: "needs a person",
+    ConversationStatus.PERSON: "with a person",
+    ConversationStatus.RESOLVED: "resolved",
+}
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Who:
+    session: Session
+    account: Account
+
+    @property
+    def bots(self) -> frozenset[str] | None:
+        return None if self.account.role is AccountRole.ADMIN else frozenset(self.account.bots)
+
+
+class _Refused(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _when(at: float | None) -> str:
+    return "" if not at else datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
+class ConsoleViews:
+    def __init__(self, runtime: Runtime, adapters: Mapping[tuple[str, str], ChannelAdapter], options: Any) -> None:
+        self._runtime = runtime
+        self._adapters = adapters
+        self._options = options
+        self._secure = runtime.config.console.public_url.strip().lower().startswith("https://")
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+            autoescape=True,  # every template: customer text is never marked safe
+            undefined=jinja2.StrictUndefined,
+        )
+        env.filters.update(when=_when, duration=_duration, status_label=lambda s: _STATUS_LABELS.get(s, str(s)))
+        self._templates = Jinja2Templates(env=env)
+        self._store: SqliteConsoleStore | None = None
+        self._worker: OutboxWorker | None = None
+
+    def attach(self, store: SqliteConsoleStore, worker: OutboxWorker) -> None:
+        self._store, self._worker = store, worker
+
+    def detach(self) -> None:
+        self._store, self._worker = None, None
+
+    @property
+    def store(self) -> SqliteConsoleStore:
+        if self._store is None:
+            raise _Refused(self.error_page(None, 503, "The console is starting or stopping; try again shortly."))
+        return self._store
+
+    # -- rendering ------------------------------------------------------------------------------------
+
+    def render(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+        base = {"poll_s": self._options.poll_s, "account": None, "csrf": "", "now": time.time()}
+        return self._templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+    def error_page(self, request: Request | None, status: int, message: str, who: _Who | None = None) -> Response:
+        if request is None:
+            return Response(message, status_code=status, media_type="text/plain; charset=utf-8")
+        context = {"status": status, "message": message}
+        if who is not None:
+            context.update(account=who.account, csrf=who.session.csrf)
+        return self.render(request, "error.html", context, status)
+
+    # -- who is asking --------------------------------------------------------------------------------
+
+    async def _current(self, request: Request) -> _Who | None:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        if not token or len(token) > _MAX_COOKIE:
+            return None
+        session = await self.store.session(auth.token_hash(token), now=time.time(), idle_s=self._options.idle_s)
+        if session is None:
+            return None
+        account = await self.store.account(session.account_id)
+        if account is None:
+            await self.store.end_session(session.token_hash)
+            return None
+        return _Who(session, account)
+
+    async def _guard(self, request: Request, *, post: bool) -> tuple[_Who, dict[str, str]]:
+        """The caller's session (else the login page, or 403 for a post) and, for a post, its form
+        with a good CSRF token (else 403)."""
+        who = await self._current(request)
+        if who is None:
+            if post:
+                raise _Refused(self.error_page(request, 403, "Your session has ended; log in again."))
+            if request.headers.get("hx-request"):
+                raise _Refused(Response("session ended", status_code=401, headers={"HX-Redirect": "/login"}))
+            raise _Refused(RedirectResponse("/login", status_code=303))
+        form: dict[str, str] = {}
+        if post:
+            try:
+                form = await read_form(request)
+            except FormError as exc:
+                raise _Refused(self.error_page(request, exc.status, exc.message, who)) from exc
+            given = form.get("csrf") or request.headers.get("x-csrf-token")
+            if not auth.same_token(given, who.session.csrf):
+                raise _Refused(self.error_page(request, 403, "This form is out of date (its security token is "
+                                               "missing or wrong); reload the page and try again.", who))  # fmt: skip
+        return who, form
+
+    async def _visible(self, request: Request, who: _Who) -> ConversationRow:
+        conversation_id = int(request.path_params["conversation_id"])
+        row = await self.store.conversation_row(conversation_id)
+        if row is None or not who.account.sees(row.bot_id):  # another bot's conversation does not exist for them
+            raise _Refused(self.error_page(request, 404, "There is no such conversation.", who))
+        return row
+
+    # -- login ------------------------------------------------------------------------------------------
+
+    async def login_form(self, request: Request) -> Response:
+        try:
+            if await self._current(request) is not None:
+                return RedirectResponse("/", status_code=303)
+        except _Refused as refused:
+            return refused.response
+        return self._login_page(request, "", 200)
+
+    def _login_page(self, request: Request, error: str, status: int, email: str = "") -> Response:
+        token = auth.new_token()
+        response = self.render(request, "login.html", {"error": error, "email": email, "login_csrf": token}, status)
+        response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=self._secure, path="/login")
+        return response
+
+    async def login(self, request: Request) -> Response:
+        try:
+            form = await read_form(request)
+        except FormError as exc:
+            return self._login_page(request, exc.message, exc.status)
+        if not auth.same_token(form.get("csrf"), request.cookies.get(LOGIN_COOKIE, "")):
+            return self._login_page(request, "The login form had expired; please try again.", 403)
+        email, password = form.get("email", "").strip()[:254], form.get("password", "")[: auth.MAX_PASSWORD_LENGTH]
+        try:
+            account = await self.store.account_by_email(email) if email else None
+        except _Refused as refused:
+            return refused.response
+        now = time.time()
+        if account is None or account.locked_until > now:
+            auth.burn_verify(password)  # the same work, the same answer: nobody learns which emails exist
+            if account is not None:
+                log.info("login refused: account locked", extra={"account": account.id})
+            return self._login_page(request, LOGIN_FAILED, 401, email)
+        if not auth.verify_password(account.password_hash, password):
+            noted = await self.store.note_failed_login(
+                account.id, now=now, limit=self._options.lock_after, lock_s=self._options.lock_s
+            )
+            if noted.locked_until > now:
+                log.warning("account locked after %d failed logins", noted.failed_logins, extra={"account": account.id})
+            return self._login_page(request, LOGIN_FAILED, 401, email)
+        await self.store.note_login(account.id)
+        old = request.cookies.get(SESSION_COOKIE, "")
+        if old and len(old) <= _MAX_COOKIE:
+            await self.store.end_session(auth.token_hash(old))
+        token = auth.new_token()
+        await self.store.create_session(Session(auth.token_hash(token), account.id, auth.new_token(), now, now))
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=self._secure, path="/")
+        response.delete_cookie(LOGIN_COOKIE, path="/login")
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        try:
+            who, _ = await self._guard(request, post=True)
+        except _Refused as refused:
+            return refused.response
+        await self.store.end_session(who.session.token_hash)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=self._secure)
+        return response
+
+    # -- the inbox --------------------------------------------------------------------------------------
+
+    async def inbox(self, request: Request) -> Response:
+        try:
+            who, _ = await self._guard(request, post=False)
+        except _Refused as refused:
+            return refused.response
+        params = request.query_params
+        wanted = {key: params.get(key, "")[:200] for key in ("bot", "channel", "lang", "status", "q")}
+        if wanted["status"] and wanted["status"] not in {s.value for s in ConversationStatus}:
+            wanted["status"] = ""
+        query = InboxFilter(bots=who.bots, bot=wanted["bot"], channel=wanted["channel"], lang=wanted["lang"],
+                            status=wanted["status"], search=wanted["q"].strip())  # fmt: skip
+        now = time.time()
+        rows = await self.store.conversations(query, now=now)
+        context = {"account": who.account, "csrf": who.session.csrf, "rows": rows, "now": now,
+                   "query": urlencode({k: v for k, v in wanted.items() if v})}  # fmt: skip
+        if request.headers.get("hx-request"):
+            return self.render(request, "_rows.html", context)
+        bots = sorted(b for b in self._runtime.config.bots if who.account.sees(b))
+        facets = await self.store.facets(who.bots)
+        statuses = [(s.value, _STATUS_LABELS[s]) for s in ConversationStatus]
+        context.update(wanted=wanted, bots=bots, facets=facets, statuses=statuses)
+        return self.render(request, "inbox.html", context)
+
+    # -- a conversation ---------------------------------------------------------------------------------
+
+    async def conversation(self, request: Request) -> Response:
+        try:
+            who, _ = await self._guard(request, post=False)
+            row = await self._visible(request, who)
+        except _Refused as refused:
+            return refused.response
+        if request.headers.get("hx-request"):
+            return self.render(request, "_history.html", await self._conversation_context(who, row))
+        return await self._conversation_page(request, who, row)
+
+    async def _conversation_context(self, who: _Who, row: ConversationRow) -> dict[str, Any]:
+        return {
+            "account": who.account, "csrf": who.session.csrf, "row": row,
+            "messages": await self.store.messages(row.id), "handoffs": await self.store.handoff_notes(row.id),
+        }  # fmt: skip
+
+    async def _conversation_page(
+        self, request: Request, who: _Who, row: ConversationRow, *, error: str = "", text: str = "", status: int = 200
+    ) -> Response:
+        context = await self._conversation_context(who, row)
+        context.update(error=error, text=text, notes=await self._channel_notes(row),
+                       translation=self._translation_note())  # fmt: skip
+        return self.render(request, "conversation.html", context, status)
+
+    def _translation_note(self) -> str:
+        if not self._runtime.config.llm.enabled:
+            return "Translation is unavailable: no LLM is configured. The customer gets what you write."
+        return "Translation is not available in this version of the console. The customer gets what you write."
+
+    async def _channel_notes(self, row: ConversationRow) -> list[str]:
+        """What the channel allows now, in words for the agent."""
+        now = time.time()
+        if (row.bot_id, row.channel) not in self._adapters:
+            return [f"Replies cannot be sent here: bot {row.bot_id} has no {row.channel} channel the console can send on."]
+        if row.channel == "line":
+            pushes = await self.store.pushes_this_month(row.bot_id, "line", now=now)
+            return [f"On LINE a reply from here is a push message: it counts against the channel's monthly "
+                    f"message quota ({pushes} pushed this month)."]  # fmt: skip
+        if row.channel == "wechat":
+            return [(await self._wechat_window(row, now))[1]]
+        return []
+
+    async def _wechat_window(self, row: ConversationRow, now: float) -> tuple[bool, str]:
+        """Whether WeChat's customer-service window is open, and what to tell the agent."""
+        last = row.last_customer_at
+        if last is None or now - last >= WECHAT_WINDOW_S:
+            since = f" since {_when(last + WECHAT_WINDOW_S)}" if last is not None else ""
+            return False, (f"WeChat's customer-service window is closed{since}: a reply can only be sent within "
+                           "48 hours after the customer's last message. It opens again when the customer writes.")  # fmt: skip
+        used = await self.store.agent_sends_since(row.id, last)
+        left = max(WECHAT_WINDOW_MESSAGES - used, 0)
+        if not left:
+            return False, (f"WeChat allows {WECHAT_WINDOW_MESSAGES} customer-service messages after the customer's "
+                           "last message, and they are used; the customer must write again first.")  # fmt: skip
+        return True, (f"WeChat's customer-service window is open until {_when(last + WECHAT_WINDOW_S)}: "
+                      f"{left} of {WECHAT_WINDOW_MESSAGES} messages left.")  # fmt: skip
+
+    async def _act(self, request: Request, action: Callable[[_Who, ConversationRow, dict[str, str]], Awaitable[Response | None]]) -> Response:
+        try:
+            who, form = await self._guard(request, post=True)
+            row = await self._visible(request, who)
+            response = await action(who, row, form)
+        except _Refused as refused:
+            return refused.response
+        return response or RedirectResponse(f"/c/{row.id}", status_code=303)
+
+    async def take_over(self, request: Request) -> Response:
+        async def take(who: _Who, row: ConversationRow, _: dict[str, str]) -> None:
+            await self.store.take_over(row.id, who.account, now=time.time())
+            log.info("conversation taken over", extra={"bot": row.bot_id, "account": who.account.id})
+
+        return await self._act(request, take)
+
+    async def release(self, request: Request) -> Response:
+        async def give_back(who: _Who, row: ConversationRow, _: dict[str, str]) -> None:
+            await self.store.release(row.id, now=time.time())
+
+        return await self._act(request, give_back)
+
+    async def resolve(self, request: Request) -> Response:
+        async def close(who: _Who, row: ConversationRow, _: dict[str, str]) -> None:
+            await self.store.resolve(row.id, now=time.time())
+
+        return await self._act(request, close)
+
+    async def reply(self, request: Request) -> Response:
+        async def send(who: _Who, row: ConversationRow, form: dict[str, str]) -> Response | None:
+            text = form.get("text", "").replace("\r\n", "\n").strip()
+            problem, status = await self._reply_problem(who, row, text)
+            if problem:
+                return await self._conversation_page(request, who, row, error=problem, text=text, status=status)
+            await self.store.enqueue_reply(row, who.account, text, now=time.time())
+            if self._worker is not None:
+                self._worker.wake()
+            return None
+
+        return await self._act(request, send)
+
+    async def _reply_problem(self, who: _Who, row: ConversationRow, text: str) -> tuple[str, int]:
+        """Why this reply cannot be sent (and the status to answer with), or ("", 200)."""
+        if not text:
+            return "Write a reply first.", 400
+        if len(text) > self._options.max_reply_chars:
+            return f"The reply is too long ({len(text)} characters; at most {self._options.max_reply_chars}).", 400
+        if row.status is not ConversationStatus.PERSON:
+            return "Take the conversation over before replying: the bot is answering it now.", 409
+        if row.assignee and row.assignee.lower() != who.account.email.lower():
+            return f"{row.assignee} has this conversation; take it over to reply.", 409
+        if (row.bot_id, row.channel) not in self._adapters:
+            return f"Replies cannot be sent here: bot {row.bot_id} has no {row.channel} channel configured.", 409
+        if row.channel == "wechat":
+            open_, why = await self._wechat_window(row, time.time())
+            if not open_:
+                return why, 409
+        return "", 200
