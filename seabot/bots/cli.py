@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
     path = config_path(args.config, os.environ)
+    if getattr(args, "config_optional", False) and not path.exists() and args.config is None:
+        # detect and route work anywhere with the built-in rules: no config file is needed
+        return int(args.run(args, None) or 0)
     try:
         config = load_config(path)
     except ConfigError as exc:

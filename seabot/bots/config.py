@@ -66,6 +66,12 @@ class StorageConfig:
     path: Path = Path("data/seabot.db")
     url: str = ""  # postgresql://user:pass@host:5432/dbname: PostgreSQL instead of the file (replicas may share it)
 
+    @property
+    def simulation_path(self) -> Path:
+        """Where `seabot simulate` keeps its own conversations, beside the live file."""
+        db = self.path
+        return db if str(db) == ":memory:" else db.with_name(f"{db.stem}.simulate{db.suffix or '.db'}")
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderConfig:

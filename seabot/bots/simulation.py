@@ -107,7 +107,7 @@ def _sim_config(config: AppConfig, bot_id: str, channel: str, api_base: str) -> 
     only = {name: None for name in ("telegram", "line", "wechat")}
     only[channel] = dataclasses.replace(settings, api_base=api_base)  # type: ignore[assignment]
     db = config.storage.path
-    sim_db = db if str(db) == ":memory:" else db.with_name(f"{db.stem}.simulate{db.suffix or '.db'}")
+    sim_db = config.storage.simulation_path
     return dataclasses.replace(
         config, bots={bot_id: dataclasses.replace(bot, **only)}, storage=StorageConfig(path=sim_db)
     )

@@ -32,6 +32,7 @@ __all__ = [
     "TokenTake",
     "CachedAnswer",
     "DailyStats",
+    "ConversationSummary",
 ]
 
 
@@ -171,6 +172,21 @@ class DailyStats:
     handoffs: int
     llm_tokens_in: int  # tokens of answers that came from a model (for the premium comparison)
     llm_tokens_out: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """One conversation as the merchant's listings show it, with the ids other commands take."""
+
+    bot_id: str
+    channel: str
+    chat_id: str  # what `history`, `forget` and `release` take as --user for a private chat
+    chat_kind: ChatKind
+    lang: str | None
+    handoff: bool
+    messages: int
+    customers: tuple[str, ...]  # user ids that wrote in it (one in a private chat)
+    last_at: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from seabot.core.ratelimit import BucketState, refill
 from seabot.core.store import (
     CachedAnswer,
     Conversation,
+    ConversationSummary,
     Delivery,
     Erasure,
     conversation_key,
@@ -419,6 +420,34 @@ class SqliteStore:
             ),
             write=True,
         )
+
+    # -- listings -----------------------------------------------------------------------------
+
+    def conversations(
+        self, bot_id: str | None = None, channel: str | None = None, *, handoff_only: bool = False, limit: int = 500
+    ) -> list[ConversationSummary]:
+        """Conversations, latest activity first (a scan: for the CLI, or off the event loop)."""
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT c.bot_id, c.channel, c.chat_id, c.chat_kind, c.lang, c.handoff"
+                " OR EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id AND h.released_at IS NULL),"
+                " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id),"
+                " (SELECT GROUP_CONCAT(DISTINCT user_id) FROM messages m"
+                "   WHERE m.conversation_id = c.id AND m.role = 'customer'),"
+                " COALESCE((SELECT MAX(created_at) FROM messages m WHERE m.conversation_id = c.id), c.updated_at, 0)"
+                " FROM conversations c WHERE (? IS NULL OR c.bot_id = ?) AND (? IS NULL OR c.channel = ?)"
+                " ORDER BY 9 DESC LIMIT ?",
+                (bot_id, bot_id, channel, channel, limit),
+            ).fetchall()
+        )
+        found = [
+            ConversationSummary(
+                r[0], r[1], r[2], ChatKind(r[3]), r[4], bool(r[5]), int(r[6]),
+                tuple(sorted(u for u in (r[7] or "").split(",") if u)), float(r[8] or 0.0),
+            )  # fmt: skip
+            for r in rows
+        ]
+        return [c for c in found if c.handoff] if handoff_only else found
 
     # -- order dialogs ----------------------------------------------------------------------
 

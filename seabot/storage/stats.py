@@ -34,7 +34,7 @@ def daily_stats(conn: sqlite3.Connection, since: float, bot_id: str | None) -> l
         args,
     ).fetchall()
     languages = grouped("lang", "customer")
-    tiers = grouped("tier", "bot")
+    tiers = grouped("COALESCE(tier, responder)", "bot")  # no tier (built-in, offline, order card): who answered
     models = grouped("model", "bot")
     latencies: dict[tuple[str, str], list[float]] = {}
     for b, d, ms in conn.execute(

@@ -14,7 +14,7 @@ from typing import Any
 from seabot.adapters.base import WebhookRequest
 from seabot.adapters.settings import LineConfig
 
-__all__ = ["webhook", "api_answer", "sent_texts"]
+__all__ = ["user_id", "webhook", "api_answer", "sent_texts"]
 
 
 def user_id(user: str) -> str:

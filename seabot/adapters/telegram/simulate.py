@@ -10,11 +10,16 @@ from typing import Any
 from seabot.adapters.base import WebhookRequest
 from seabot.adapters.settings import TelegramConfig
 
-__all__ = ["webhook", "api_answer", "sent_texts"]
+__all__ = ["chat_id_for", "webhook", "api_answer", "sent_texts"]
 
 
 def _numeric(user: str) -> int:
     return int(user) if user.isdigit() else 100_000_000 + zlib.crc32(user.encode("utf-8")) % 900_000_000
+
+
+def chat_id_for(user: str) -> str:
+    """The Telegram chat id a simulated ``--user`` writes from (a name becomes a stable number)."""
+    return str(_numeric(user))
 
 
 def webhook(config: TelegramConfig, user: str, text: str, *, language: str | None = None) -> WebhookRequest:

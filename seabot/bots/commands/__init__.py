@@ -4,6 +4,7 @@ from seabot.bots.commands import (
     canary,
     chat,
     check,
+    conversations,
     detect,
     forget,
     handoffs,
@@ -20,7 +21,7 @@ from seabot.bots.commands import (
 )
 
 COMMANDS = (
-    serve, chat, detect, route, check, history, stats, handoffs, release, forget, poll, telegram, simulate, canary,
+    serve, chat, detect, route, check, conversations, history, stats, handoffs, release, forget, poll, telegram, simulate, canary,
     migrate, users,
 )  # fmt: skip
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 
 from seabot.adapters.console import ConsoleChannel
@@ -16,11 +17,14 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p = sub.add_parser("chat", parents=[common], help="talk to a bot as a customer on the console")
     p.add_argument("--bot", required=True, help="bot id from the config")
     p.add_argument("--user", default="console-user", help="customer id; the conversation continues across runs")
+    p.add_argument("-v", "--verbose", action="store_true", help="show INFO log lines (on stderr)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, config: AppConfig) -> int:
     config.bot(args.bot)
+    if not args.verbose:  # the conversation is on stdout; only what needs attention goes to stderr
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     runtime = Runtime.open(config)
     interactive = sys.stdin.isatty()
     if interactive:

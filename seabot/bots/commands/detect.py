@@ -14,10 +14,10 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p = sub.add_parser("detect", parents=[common], help="detect the language of texts")
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--jsonl", type=Path, metavar="FILE", help='file of {"text": ...} lines')
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, config_optional=True)
 
 
-def run(args: argparse.Namespace, config: AppConfig) -> int:
+def run(args: argparse.Namespace, config: AppConfig | None) -> int:
     detector = LanguageDetector()
 
     def detect(text: str) -> dict[str, object]:

@@ -16,12 +16,13 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--user", required=True, help="customer (or group) id")
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true", help="one JSON object per message")
+    p.add_argument("--simulated", action="store_true", help="read `seabot simulate`'s own database")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, config: AppConfig) -> int:
     config.bot(args.bot)
-    store = SqliteStore(config.storage.path)
+    store = SqliteStore(config.storage.simulation_path if args.simulated else config.storage.path)
     try:
         messages = store.history(args.bot, args.user, limit=args.limit)
     finally:
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
                 "latency_ms": m.latency_ms,
             }))  # fmt: skip
             continue
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(m.created_at))
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(m.created_at))
         detail = f"{m.lang or '-'}"
         if m.role.value == "bot":
             detail += f", {m.responder or '-'}"

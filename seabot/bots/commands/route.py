@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from seabot.bots.config import AppConfig
@@ -16,11 +17,15 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--jsonl", type=Path, metavar="FILE", help='file of {"text": ...} lines')
     p.add_argument("--bot", help="use this bot's routing rules (default: the built-in rules)")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, config_optional=True)
 
 
-def run(args: argparse.Namespace, config: AppConfig) -> int:
-    rules = config.bot(args.bot).routing if args.bot else RoutingRules.default()
+def run(args: argparse.Namespace, config: AppConfig | None) -> int:
+    if args.bot and config is None:
+        print("seabot route: --bot needs a config file (--config PATH or SEABOT_CONFIG); without it, drop --bot",
+              file=sys.stderr)
+        return 2
+    rules = config.bot(args.bot).routing if args.bot and config is not None else RoutingRules.default()
     router, detector = Router(rules), LanguageDetector()
 
     def route(text: str) -> dict[str, object]:

@@ -40,4 +40,12 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     for part in texts:
         print(shown(part))
     sys.stdout.flush()
+    if args.url is None:  # the in-process server kept the conversation in simulate's own database
+        from seabot.adapters.line.simulate import user_id as line_user_id
+        from seabot.adapters.telegram.simulate import chat_id_for
+
+        user = {"telegram": chat_id_for, "line": line_user_id}.get(args.channel, str)(args.user)
+        print(f"(kept in {config.storage.simulation_path}; read it with: seabot history --simulated "
+              f"--config {config.source} --bot {args.bot} --user {shown(user)}, or list them with "
+              f"seabot conversations --simulated)", file=sys.stderr)  # fmt: skip
     return 0

@@ -39,7 +39,9 @@ class ReportsSql(PostgresBase):
                 )
             ).fetchall()
             grouped: dict[str, dict[tuple[str, str], dict[str, int]]] = {}
-            for column, role in (("lang", "customer"), ("tier", "bot"), ("model", "bot")):
+            # an answer with no tier (built-in, offline, an order card) counts under who gave it
+            for key, column, role in (("lang", "lang", "customer"), ("tier", "COALESCE(tier, responder)", "bot"),
+                                       ("model", "model", "bot")):  # fmt: skip
                 found: dict[tuple[str, str], dict[str, int]] = {}
                 for b, d, name, count in await (
                     await conn.execute(
@@ -50,7 +52,7 @@ class ReportsSql(PostgresBase):
                     )
                 ).fetchall():
                     found.setdefault((b, d), {})[str(name)] = int(count)
-                grouped[column] = found
+                grouped[key] = found
             handoffs = {
                 (b, d): int(n)
                 for b, d, n in await (

@@ -41,6 +41,7 @@ async def test_daily_stats_per_bot_and_day(storage: Storage) -> None:
     assert day1.languages == {"th": 2, "en": 1}
     assert day1.tiers == {"fast": 2, "premium": 1}
     assert day1.models == {"m1": 1, "m2": 1}
+    assert day2.tiers == {"faq": 1}  # an answer with no tier counts under who gave it (built-in, offline, orders)
     assert (day1.p50_ms, day1.p95_ms) == (100.0, 300.0)
     assert (day1.cache_hits, day1.fallbacks, day1.handoffs, day1.llm_tokens_in, day1.llm_tokens_out) == (1, 1, 1, 300, 30)
     assert (day2.messages, day2.answers, day2.p50_ms, day2.handoffs, day2.cost_usd) == (1, 1, 1.0, 0, 0.0)
