@@ -11,7 +11,7 @@ from the CLI.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -172,6 +172,8 @@ class DailyStats:
     handoffs: int
     llm_tokens_in: int  # tokens of answers that came from a model (for the premium comparison)
     llm_tokens_out: int
+    order_lookups: dict[str, int] = field(default_factory=dict)  # answers based on a lookup, by its outcome
+    order_cost_usd: float = 0.0  # what those answers cost (a templated order card costs nothing)
 
 
 @dataclass(frozen=True, slots=True)

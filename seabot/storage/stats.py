@@ -36,6 +36,15 @@ def daily_stats(conn: sqlite3.Connection, since: float, bot_id: str | None) -> l
     languages = grouped("lang", "customer")
     tiers = grouped("COALESCE(tier, responder)", "bot")  # no tier (built-in, offline, order card): who answered
     models = grouped("model", "bot")
+    lookups = grouped("json_extract(context, '$.outcome')", "bot")  # answers based on an order lookup
+    order_cost = {
+        (b, d): float(cost)
+        for b, d, cost in conn.execute(
+            f"SELECT bot_id, {day}, TOTAL(cost_usd) FROM messages WHERE role = 'bot' AND context IS NOT NULL"
+            f" AND {scope} GROUP BY 1, 2",
+            args,
+        )
+    }
     latencies: dict[tuple[str, str], list[float]] = {}
     for b, d, ms in conn.execute(
         f"SELECT bot_id, {day}, latency_ms FROM messages"
@@ -63,6 +72,7 @@ def daily_stats(conn: sqlite3.Connection, since: float, bot_id: str | None) -> l
                 cost_usd=float(row[6]), p50_ms=_percentile(lat, 0.5), p95_ms=_percentile(lat, 0.95),
                 cache_hits=int(row[7] or 0), fallbacks=int(row[8] or 0), handoffs=handoffs.get(key, 0),
                 llm_tokens_in=int(row[9]), llm_tokens_out=int(row[10]),
+                order_lookups=_tally(lookups.get(key, [])), order_cost_usd=order_cost.get(key, 0.0),
             )
         )  # fmt: skip
     return result

@@ -129,3 +129,21 @@ def test_the_shop_being_down_is_said_honestly(
     assert llm.calls() == []  # nothing invented by a model either
     wait_until(lambda: server.runtime.store.inbox_depth() == 0, "the inbox to drain")
     assert server.runtime.store.history("shop", str(USER))[-1].responder == "orders"
+
+
+def test_stats_count_order_answers_by_outcome(
+    server: InProcessServer, platform: PlatformStandIn, shop: ShopStandIn, seabot_cmd: list[str], tmp_path: Path
+) -> None:
+    import subprocess
+
+    shop.http_orders["7007"] = ("telegram", str(USER), generic_order("7007"))
+    chat = Chat(server, platform)
+    chat.say("where is my order #7007")
+    chat.say("where is my order #8008")
+    config = tmp_path / "config.toml"
+    done = subprocess.run([*seabot_cmd, "stats", "--config", str(config), "--json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    [day] = json.loads(done.stdout)["days"]
+    assert day["order_lookups"] == {"found": 1, "not_found": 1} and day["tiers"].get("orders") == 2
+    table = subprocess.run([*seabot_cmd, "stats", "--config", str(config)], capture_output=True, text=True, timeout=60)
+    assert "order answers by lookup outcome: found:1 not_found:1" in table.stdout, table.stdout

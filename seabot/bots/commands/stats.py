@@ -179,6 +179,11 @@ def _totals(rows: Sequence[dict[str, object]]) -> dict[str, object]:
         totals[key] = sum(int(r[key]) for r in rows)  # type: ignore[call-overload]
     totals["cost_usd"] = sum(float(r["cost_usd"]) for r in rows)  # type: ignore[arg-type]
     premium = [float(r["premium_cost_usd"]) for r in rows if r["premium_cost_usd"] is not None]  # type: ignore[arg-type]
+    lookups: Counter[str] = Counter()
+    for r in rows:
+        lookups.update(r["order_lookups"] if isinstance(r["order_lookups"], dict) else {})
+    totals["order_lookups"] = dict(lookups)
+    totals["order_cost_usd"] = sum(float(r["order_cost_usd"]) for r in rows)  # type: ignore[arg-type]
     totals["premium_cost_usd"] = sum(premium) if premium else None
     totals["savings_usd"] = (sum(premium) - float(totals["cost_usd"])) if premium else None  # type: ignore[arg-type]
     return totals
@@ -224,6 +229,9 @@ def _print_table(rows: Sequence[dict[str, object]], reference: TierConfig | None
         f"\ntotal: {totals['messages']} messages, {totals['answers']} answers, cost ${float(totals['cost_usd']):.4f}"  # type: ignore[arg-type]
         f", {totals['cache_hits']} from cache, {totals['fallbacks']} fallbacks, {totals['handoffs']} handoffs"
     )
+    if totals["order_lookups"]:
+        print(f"order answers by lookup outcome: {_tally(totals['order_lookups'])}"
+              f" (cost ${float(totals['order_cost_usd']):.4f}; an order card from the template costs nothing)")  # type: ignore[arg-type]  # fmt: skip
     if reference is not None and totals["premium_cost_usd"] is not None:
         premium = float(totals["premium_cost_usd"])  # type: ignore[arg-type]
         saved = float(totals["savings_usd"])  # type: ignore[arg-type]

@@ -41,7 +41,7 @@ class ReportsSql(PostgresBase):
             grouped: dict[str, dict[tuple[str, str], dict[str, int]]] = {}
             # an answer with no tier (built-in, offline, an order card) counts under who gave it
             for key, column, role in (("lang", "lang", "customer"), ("tier", "COALESCE(tier, responder)", "bot"),
-                                       ("model", "model", "bot")):  # fmt: skip
+                                       ("model", "model", "bot"), ("lookups", "(context::json ->> 'outcome')", "bot")):  # fmt: skip
                 found: dict[tuple[str, str], dict[str, int]] = {}
                 for b, d, name, count in await (
                     await conn.execute(
@@ -53,6 +53,16 @@ class ReportsSql(PostgresBase):
                 ).fetchall():
                     found.setdefault((b, d), {})[str(name)] = int(count)
                 grouped[key] = found
+            order_cost = {
+                (b, d): float(cost)
+                for b, d, cost in await (
+                    await conn.execute(
+                        f"SELECT bot_id, {_DAY}, COALESCE(SUM(cost_usd), 0) FROM messages"
+                        f" WHERE role = 'bot' AND context IS NOT NULL AND {_SCOPE} GROUP BY 1, 2",
+                        args,
+                    )
+                ).fetchall()
+            }
             handoffs = {
                 (b, d): int(n)
                 for b, d, n in await (
@@ -70,7 +80,8 @@ class ReportsSql(PostgresBase):
                     models=_tally(grouped["model"].get(key, {})), tokens_in=int(row[4]), tokens_out=int(row[5]),
                     cost_usd=float(row[6]), p50_ms=_ms(row[11]), p95_ms=_ms(row[12]), cache_hits=int(row[7]),
                     fallbacks=int(row[8]), handoffs=handoffs.get(key, 0), llm_tokens_in=int(row[9]),
-                    llm_tokens_out=int(row[10]),
+                    llm_tokens_out=int(row[10]), order_lookups=_tally(grouped["lookups"].get(key, {})),
+                    order_cost_usd=order_cost.get(key, 0.0),
                 )
             )  # fmt: skip
         return result

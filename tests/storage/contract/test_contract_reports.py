@@ -30,6 +30,9 @@ async def test_daily_stats_per_bot_and_day(storage: Storage) -> None:
     await turn(2, DAY1 + 60, "th", responder="llm", model="m2", tier="premium", tokens_in=200, tokens_out=20, cost_usd=0.05, latency_ms=300.0, fallback=True)
     await turn(3, DAY1 + 120, "en", responder="cache", tier="fast", latency_ms=5.0)
     await turn(4, DAY2, "id", responder="faq", latency_ms=1.0)
+    await turn(5, DAY2 + 60, "id", responder="orders", context='{"outcome": "found", "order": {"ref": "1001"}}')
+    await turn(6, DAY2 + 120, "id", responder="llm", tier="premium", cost_usd=0.02, context='{"outcome": "found"}')
+    await turn(7, DAY2 + 180, "id", responder="orders", context='{"outcome": "not_found", "order": null}')
     await storage.record_handoff(Handoff(conv.id, "b", "line", "u", "u", "th", ("angry",), created_at=DAY1 + 200))
     other = await storage.conversation("c", "line", "v", ChatKind.PRIVATE)
     await storage.append(StoredMessage(other.id, "c", "line", "v", "v", Role.CUSTOMER, "hi", created_at=DAY1))
@@ -41,10 +44,11 @@ async def test_daily_stats_per_bot_and_day(storage: Storage) -> None:
     assert day1.languages == {"th": 2, "en": 1}
     assert day1.tiers == {"fast": 2, "premium": 1}
     assert day1.models == {"m1": 1, "m2": 1}
-    assert day2.tiers == {"faq": 1}  # an answer with no tier counts under who gave it (built-in, offline, orders)
+    assert day2.tiers == {"faq": 1, "orders": 2, "premium": 1}  # no tier: counted under who gave it
+    assert day2.order_lookups == {"found": 2, "not_found": 1} and day2.order_cost_usd == pytest.approx(0.02)
     assert (day1.p50_ms, day1.p95_ms) == (100.0, 300.0)
     assert (day1.cache_hits, day1.fallbacks, day1.handoffs, day1.llm_tokens_in, day1.llm_tokens_out) == (1, 1, 1, 300, 30)
-    assert (day2.messages, day2.answers, day2.p50_ms, day2.handoffs, day2.cost_usd) == (1, 1, 1.0, 0, 0.0)
+    assert (day2.messages, day2.answers, day2.p50_ms, day2.handoffs, day2.cost_usd) == (4, 4, 1.0, 0, 0.02)
     assert {s.bot_id for s in await storage.daily_stats(DAY1 - 3600)} == {"b", "c"}
     assert await storage.daily_stats(DAY2 + 86_400) == []
 
