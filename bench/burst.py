@@ -42,10 +42,32 @@ from pathlib import Path
 from typing import Any
 
 from bench.e2e import Harness
-from bench.standins import percentile, webhook
+from bench.standins import Proc, free_port, percentile, webhook, write_config
 
 TARGET_P99_MS = 300.0
 TARGET_MAX_MS = 1000.0
+
+
+@dataclass
+class BurstHarness(Harness):
+    """``e2e``'s harness, with the server answering a customer's lines together after
+    ``coalesce_gap_s`` as ``seabot serve`` does by default (``e2e`` and ``faults`` answer each
+    message alone, to time and count every one)."""
+
+    coalesce_gap_s: float = 1.5
+
+    async def start(self) -> None:
+        sink = await asyncio.start_server(self._notified, "127.0.0.1", 0)
+        self._sink = sink
+        llm = Proc(["llm", "--port", "0"])
+        platform = Proc(["platform", "--port", "0", "--notify", f"127.0.0.1:{sink.sockets[0].getsockname()[1]}"])
+        self.procs += [llm, platform]
+        self.llm_url, self.platform_url = f"http://127.0.0.1:{llm.port}", f"http://127.0.0.1:{platform.port}"
+        self.config = write_config(self.folder, llm_url=self.llm_url, platform_url=self.platform_url,
+                                   coalesce_gap_s=self.coalesce_gap_s)  # fmt: skip
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        await self.start_server()
 
 
 @dataclass
@@ -193,7 +215,7 @@ def _summary(phase: Phase, answered_at: dict[int, float], started: float) -> dic
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        h = Harness(Path(tmp))
+        h = BurstHarness(Path(tmp), coalesce_gap_s=args.coalesce_gap_s)
         await h.start()
         answered_at: dict[int, float] = {}
         host, port = "127.0.0.1", h.port
@@ -245,6 +267,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="pause between burst 1 acknowledged and burst 2 (burst 1 still being answered)")
     parser.add_argument("--client-lag-s", type=float, default=0.3,
                         help="idle phase: up to this long between the pool's reuse check and the write")
+    parser.add_argument("--coalesce-gap-s", type=float, default=1.5, help="the server's [server] coalesce_gap_s")
     parser.add_argument("--new-connections", action="store_true", help="burst 2 on new connections")
     parser.add_argument("--cap-s", type=float, default=120.0, help="how long to wait for the answers")
     parser.add_argument("--quick", action="store_true", help="bursts of 1000")

@@ -360,13 +360,16 @@ METRICS_TOKEN = "bench-metrics"  # /metrics on the webhook port needs it
 METRICS_AUTH = {"authorization": f"Bearer {METRICS_TOKEN}"}
 
 
-def write_config(folder: Path, *, llm_url: str, platform_url: str, concurrency: int = 32, extra_llm: str = "") -> Path:
-    """A one-bot config with all three channels pointed at the platform stand-in."""
+def write_config(folder: Path, *, llm_url: str, platform_url: str, concurrency: int = 32, extra_llm: str = "",
+                 coalesce_gap_s: float = 0.0) -> Path:  # fmt: skip
+    """A one-bot config with all three channels pointed at the platform stand-in. Each message is
+    answered alone (``coalesce_gap_s`` 0): e2e and faults time and count every message's own answer."""
     text = f"""
 [server]
 host = "127.0.0.1"
 port = 8080
 concurrency = {concurrency}
+coalesce_gap_s = {coalesce_gap_s}
 metrics_token = "{METRICS_TOKEN}"
 [console]
 port = {free_port()}

@@ -47,6 +47,8 @@ class ServerConfig:
     concurrency: int = 32  # conversations answered in parallel
     max_backlog: int = 10_000  # inbox depth above which webhooks answer 503
     body_timeout_s: float = 10.0  # a request body that takes longer to arrive gets 408
+    # a customer's lines are answered together once none has come for this long (0: one by one)
+    coalesce_gap_s: float = 1.5
     # /metrics on this (public) port only with `Authorization: Bearer <metrics_token>`; it is
     # always on the console's own listener
     metrics_token: str = field(default="", repr=False)
@@ -255,6 +257,7 @@ def _server(s: Section) -> ServerConfig:
         concurrency=int(s.number("concurrency", d.concurrency, positive=True)),
         max_backlog=int(s.number("max_backlog", d.max_backlog, positive=True)),
         body_timeout_s=s.number("body_timeout_s", d.body_timeout_s, positive=True),
+        coalesce_gap_s=_coalesce_gap(s, d.coalesce_gap_s),
         metrics_token=s.text("metrics_token", d.metrics_token),
     )
     s.finish()
@@ -267,6 +270,13 @@ def _https_url(s: Section, key: str, default: str) -> str:
     if value and not value.startswith("https://"):
         s.problem(f"must be the https:// address the platforms reach, such as https://bot.example.com, got {value!r}", key)
     return value
+
+
+def _coalesce_gap(s: Section, default: float) -> float:
+    gap = s.number("coalesce_gap_s", default)
+    if gap is not None and gap > 10:
+        s.problem(f"must be at most 10 (seconds a customer's lines wait for the next one), got {gap:g}", "coalesce_gap_s")
+    return gap
 
 
 def _console(s: Section) -> ConsoleConfig:

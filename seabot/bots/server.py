@@ -73,6 +73,7 @@ def create_app(runtime: Runtime, adapters: Adapters) -> Starlette:
         lambda bot_id, channel: adapters.get((bot_id, channel)),
         runtime.metrics,
         concurrency=server.concurrency,
+        coalesce_gap_s=server.coalesce_gap_s,
     )
 
     async def webhook(request: Request) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import functools
 import gc
 import logging
 import socket
@@ -21,7 +22,7 @@ log = logging.getLogger("seabot.serving")
 # that request is lost with no response (LINE does not redeliver by default): uvicorn's
 # default of 5 s is exactly httpx's pool expiry. 120 s outlasts the pools of common clients
 # and proxies (httpx 5 s, aiohttp 15 s, Go 90 s, nginx upstreams and load balancers 60 s).
-KEEP_ALIVE_S = 120.0
+KEEP_ALIVE_S = 120
 BACKLOG = 2048  # connections the kernel queues before they are accepted
 _ACCEPT_BATCH = 256  # connections accepted in one event-loop turn
 
@@ -42,7 +43,7 @@ def run_server(
     port: int,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     beside: Sequence[Listener] = (),
-    keep_alive_s: float = KEEP_ALIVE_S,
+    keep_alive_s: int = KEEP_ALIVE_S,
 ) -> None:
     """Serve until SIGINT/SIGTERM. uvicorn picks httptools when installed; the event loop is
     uvloop's when installed (both are dependencies, both fall back to the standard library).
@@ -121,9 +122,17 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
         return None
 
     class _Loop(uvloop.Loop):  # type: ignore[misc,name-defined]
-        async def create_server(self, protocol_factory: Callable[[], asyncio.Protocol], host: Any = None,
-                                port: Any = None, *, sock: socket.socket | None = None, ssl: Any = None,
-                                backlog: int = 100, **more: Any) -> asyncio.AbstractServer:  # fmt: skip
+        async def create_server(  # type: ignore[override]
+            self,
+            protocol_factory: Callable[[], asyncio.Protocol],
+            host: Any = None,
+            port: Any = None,
+            *,
+            sock: socket.socket | None = None,
+            ssl: Any = None,
+            backlog: int = 100,
+            **more: Any,
+        ) -> asyncio.AbstractServer:
             plain = ssl is None and not more
             if plain and sock is None and isinstance(host, str) and host and isinstance(port, int):
                 sock = _bind(host, port)  # an OSError is uvicorn's to report, as before
@@ -174,9 +183,9 @@ class _BatchAcceptServer(asyncio.AbstractServer):
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             task = self._loop.create_task(self._loop.connect_accepted_socket(self._factory, conn))
             self._pending.add(task)
-            task.add_done_callback(lambda t, conn=conn: self._connected(t, conn))
+            task.add_done_callback(functools.partial(self._connected, conn=conn))
 
-    def _connected(self, task: asyncio.Task[Any], conn: socket.socket) -> None:
+    def _connected(self, task: asyncio.Task[Any], *, conn: socket.socket) -> None:
         self._pending.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.warning("accepted connection could not be set up: %s", task.exception())
@@ -204,6 +213,9 @@ class _BatchAcceptServer(asyncio.AbstractServer):
 
     async def start_serving(self) -> None:
         return None
+
+    async def serve_forever(self) -> None:
+        await asyncio.Event().wait()  # uvicorn never calls it; the reader serves from the start
 
     async def wait_closed(self) -> None:
         if self._pending:

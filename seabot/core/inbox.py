@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from seabot.core.messages import InboundMessage, Reply
+from seabot.core.messages import InboundMessage, MessageKind, Reply
 from seabot.core.metrics import Metrics
 from seabot.core.store import ConversationStore, Delivery, Enqueued, InboxItem, InboxStatus, conversation_key
 
-__all__ = ["Answerer", "Sender", "InboxWorker"]
+__all__ = ["Answerer", "Sender", "InboxWorker", "InboxStore", "combined"]
 
 log = logging.getLogger("seabot.inbox")
+
+MAX_LINES = 20  # lines of one customer answered together at most
 
 
 class Answerer(Protocol):
@@ -29,6 +33,26 @@ class Sender(Protocol):
     async def deliver(self, reply: Reply) -> None: ...
 
 
+class InboxStore(ConversationStore, Protocol):
+    """What the worker needs of the store to answer a customer's lines together."""
+
+    def claim_settled(
+        self, limit: int, busy_conversations: Sequence[str], *, settled_before: float, urgent: Sequence[int] = ()
+    ) -> list[InboxItem]: ...
+    def open_items(self, conversation_key: str, limit: int) -> list[InboxItem]: ...
+    def mark_answered_together(self, inbox_ids: Sequence[int], reply: Reply | None) -> None: ...
+
+
+def combined(messages: Sequence[InboundMessage]) -> InboundMessage:
+    """Lines a customer sent one after another, as the one message they make: the text of each
+    on its own line; the newest one's id, reply handle and time (its reply token is the
+    freshest), so its answer is the answer to all of them."""
+    last = messages[-1]
+    if len(messages) == 1:
+        return last
+    return replace(last, text="\n".join(m.text for m in messages), repaired=any(m.repaired for m in messages))
+
+
 class InboxWorker:
     """Claims open inbox items and answers them.
 
@@ -39,11 +63,21 @@ class InboxWorker:
     A webhook that can answer within its own HTTP response (WeChat's passive reply)
     registers a waiter with ``wait_for_reply``; the worker hands it the reply instead
     of sending it, unless the waiter has already given up.
+
+    With ``coalesce_gap_s`` > 0, customers who type in bursts ("hi" / "I want to ask" /
+    "about my order" / "#1001") are answered once per burst: a conversation is taken only
+    once no line has come for that long, and then its customer's consecutive text lines are
+    answered as one message (one answer, one reply; the lines stay in the history, in that
+    message). Acknowledging never waits for this: ``accept`` only notes when to look again.
+    A line whose webhook waits for the answer (a passive reply) is not held back — the gap
+    would eat the time its answer needs to ride back — and takes with it whatever lines of
+    its customer are waiting. The lines of one answer are marked answered in one transaction
+    and done after the reply went out, so a crash at any point answers them once, later.
     """
 
     def __init__(
         self,
-        store: ConversationStore,
+        store: InboxStore,
         answerers: Mapping[str, Answerer],
         senders: Callable[[str, str], Sender | None],
         metrics: Metrics,
@@ -51,6 +85,7 @@ class InboxWorker:
         concurrency: int = 32,
         retry_delay_s: float = 1.0,
         max_attempts: int = 5,
+        coalesce_gap_s: float = 0.0,
     ) -> None:
         self._store = store
         self._answerers = answerers
@@ -63,6 +98,8 @@ class InboxWorker:
         self._waiters: dict[int, asyncio.Future[Reply | None]] = {}
         self._wake = asyncio.Event()
         self._stopping = False
+        self._gap_s = max(0.0, coalesce_gap_s)
+        self._settling: list[float] = []  # heap of times (time.time()) a conversation may go quiet
 
     # -- intake side ---------------------------------------------------------------------------
 
@@ -76,7 +113,14 @@ class InboxWorker:
         enqueued = self._store.enqueue(message)
         outcome = "duplicate" if enqueued.duplicate else "accepted"
         self._metrics.inc("seabot_inbound_total", channel=message.channel, outcome=outcome)
-        if not enqueued.duplicate:
+        if enqueued.duplicate:
+            return enqueued
+        if self._gap_s:
+            was = self._settling[0] if self._settling else None
+            heapq.heappush(self._settling, time.time() + self._gap_s)
+            if was is None:
+                self._wake.set()  # the worker may be sleeping with no time to look again
+        else:
             self._wake.set()
         return enqueued
 
@@ -85,6 +129,8 @@ class InboxWorker:
         and the worker delivers it through the channel's API instead."""
         future: asyncio.Future[Reply | None] = asyncio.get_running_loop().create_future()
         self._waiters[inbox_id] = future
+        if self._gap_s:
+            self._wake.set()  # a waiting webhook's conversation is taken without the gap
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
@@ -106,12 +152,14 @@ class InboxWorker:
 
     async def run(self) -> None:
         """Answer until ``stop`` is called."""
+        if self._gap_s:  # lines accepted just before a restart go quiet within one gap from now
+            heapq.heappush(self._settling, time.time() + self._gap_s)
         while not self._stopping:
             self._wake.clear()
             free = self._concurrency - len(self._busy)
             if free > 0:
                 try:
-                    items = self._store.claim(free, list(self._busy))
+                    items = self._claim(free)
                 except Exception as exc:  # the store is down for now: the items wait in the inbox
                     log.error("cannot claim inbox items, retrying: %s", exc)
                     await asyncio.sleep(self._retry_delay_s)
@@ -125,7 +173,29 @@ class InboxWorker:
                     task.add_done_callback(lambda _t, key=key: self._release(key))
                 if len(items) == free:
                     continue  # there may be more
+                await self._sleep()
+            else:
+                await self._wake.wait()  # a finished answer frees a slot
+
+    def _claim(self, limit: int) -> list[InboxItem]:
+        if not self._gap_s:
+            return self._store.claim(limit, list(self._busy))
+        now = time.time()
+        while self._settling and self._settling[0] <= now:
+            heapq.heappop(self._settling)  # this claim sees those conversations quiet
+        urgent = [inbox_id for inbox_id, waiter in self._waiters.items() if not waiter.done()]
+        return self._store.claim_settled(limit, list(self._busy), settled_before=now - self._gap_s, urgent=urgent)
+
+    async def _sleep(self) -> None:
+        """Until woken, or until the next conversation may have gone quiet."""
+        if not self._settling:
             await self._wake.wait()
+            return
+        delay = self._settling[0] - time.time() + 0.002
+        try:
+            await asyncio.wait_for(self._wake.wait(), max(0.0, delay))
+        except TimeoutError:
+            pass
 
     def _release(self, key: str) -> None:
         self._busy.pop(key, None)
@@ -144,6 +214,7 @@ class InboxWorker:
 
     async def _work(self, item: InboxItem) -> None:
         message = item.message
+        lines = [item]
         try:
             reply = item.reply
             if item.status is InboxStatus.PENDING:
@@ -152,12 +223,21 @@ class InboxWorker:
                     log.error("inbox item for an unknown bot; dropped", extra={"bot": message.bot_id})
                     self._store.mark_done(item.id)
                     return
-                reply = await self._answer(answerer, item)
-                self._store.mark_answered(item.id, reply)
+                lines = self._lines(item)
+                together = replace(item, message=combined([line.message for line in lines]))
+                reply = await self._answer(answerer, together)
+                if len(lines) == 1:
+                    self._store.mark_answered(item.id, reply)
+                else:
+                    self._store.mark_answered_together([line.id for line in lines], reply)
             if reply is not None and item.status is InboxStatus.ANSWERED:
                 reply = replace(reply, resent=True)  # an earlier attempt got as far as delivering it
-            in_response = reply is not None and await self._deliver(item.id, reply)
-            self._store.mark_done(item.id, in_response=in_response)
+            carrier = lines[-1].id  # the newest line: its reply handle is the one the reply uses
+            in_response = reply is not None and await self._deliver(carrier, reply)
+            for line in lines[:-1]:
+                self._release_waiter(line.id)  # its webhook answers "received"; the reply went with the newest
+                self._store.mark_done(line.id)
+            self._store.mark_done(carrier, in_response=in_response)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the message stays in the inbox and is tried again
@@ -169,7 +249,8 @@ class InboxWorker:
                     type(exc).__name__,
                     extra={"bot": message.bot_id, "channel": message.channel, "inbox_id": item.id},
                 )
-                self._store.mark_done(item.id)
+                for line in lines:
+                    self._store.mark_done(line.id)
                 return
             log.warning(
                 "inbox item failed, will retry: %s: %s",
@@ -178,6 +259,30 @@ class InboxWorker:
                 extra={"bot": message.bot_id, "channel": message.channel, "inbox_id": item.id},
             )
             await asyncio.sleep(self._retry_delay_s * (2**item.attempts))
+
+    def _lines(self, item: InboxItem) -> list[InboxItem]:
+        """``item`` and the lines its customer sent right after it, still unanswered: consecutive
+        text messages from the same person (a sticker, another member of a group, or a line
+        already answered ends them)."""
+        if not self._gap_s or item.message.kind is not MessageKind.TEXT:
+            return [item]
+        first = item.message
+        key = conversation_key(first.bot_id, first.channel, first.conversation_id)
+        lines: list[InboxItem] = []
+        for open_item in self._store.open_items(key, MAX_LINES):
+            if not lines and open_item.id != item.id:
+                return [item]  # not the oldest any more: answer it alone
+            message = open_item.message
+            if lines and (open_item.status is not InboxStatus.PENDING or message.kind is not MessageKind.TEXT
+                          or message.user_id != first.user_id):  # fmt: skip
+                break
+            lines.append(open_item)
+        return lines or [item]
+
+    def _release_waiter(self, inbox_id: int) -> None:
+        waiter = self._waiters.get(inbox_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def _answer(self, answerer: Answerer, item: InboxItem) -> Reply | None:
         try:

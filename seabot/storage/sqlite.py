@@ -257,6 +257,60 @@ class SqliteStore:
 
         return self._run(work, write=True)
 
+    def claim_settled(
+        self, limit: int, busy_conversations: Sequence[str], *, settled_before: float, urgent: Sequence[int] = ()
+    ) -> list[InboxItem]:
+        """As ``claim``, for conversations that have gone quiet: the newest open item arrived at
+        or before ``settled_before``, or one of its items is in ``urgent`` (a webhook waits for
+        its answer), or its oldest item is already answered (only its delivery is left)."""
+        busy = set(busy_conversations)
+
+        def work(conn: sqlite3.Connection) -> list[InboxItem]:
+            rows = conn.execute(
+                "SELECT id, payload, status, reply, attempts, conversation_key FROM inbox"
+                " WHERE id IN (SELECT MIN(id) FROM inbox WHERE status != 'done' GROUP BY conversation_key"
+                "  HAVING MAX(received_at) <= ? OR MAX(status = 'answered')"
+                "  OR MAX(id IN (SELECT value FROM json_each(?))))"
+                " ORDER BY id LIMIT ?",
+                (settled_before, json.dumps(list(urgent)), limit + len(busy)),
+            ).fetchall()
+            items = [
+                InboxItem(row[0], load_inbound(row[1]), InboxStatus(row[2]), load_reply(row[3]), row[4])
+                for row in rows
+                if row[5] not in busy
+            ][:limit]
+            if items:
+                conn.executemany(
+                    "UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", [(item.id,) for item in items]
+                )
+            return items
+
+        return self._run(work, write=True)
+
+    def open_items(self, conversation_key: str, limit: int) -> list[InboxItem]:
+        """The open items of one conversation, oldest first (a read: attempts are not counted)."""
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT id, payload, status, reply, attempts FROM inbox"
+                " WHERE conversation_key = ? AND status != 'done' ORDER BY id LIMIT ?",
+                (conversation_key, limit),
+            ).fetchall()
+        )
+        return [InboxItem(r[0], load_inbound(r[1]), InboxStatus(r[2]), load_reply(r[3]), r[4]) for r in rows]
+
+    def mark_answered_together(self, inbox_ids: Sequence[int], reply: Reply | None) -> None:
+        """Items answered by one reply, in one transaction: the last carries it, the others are
+        answered with nothing of their own to send."""
+        now = time.time()
+        rows: list[tuple[str | None, float, int]] = [(None, now, inbox_id) for inbox_id in inbox_ids[:-1]]
+        rows += [(dump_reply(reply), now, inbox_ids[-1])] if inbox_ids else []
+        self._run(
+            lambda c: c.executemany(
+                "UPDATE inbox SET status = 'answered', reply = ?, updated_at = ? WHERE id = ?", rows
+            ),
+            write=True,
+        )
+
     def mark_answered(self, inbox_id: int, reply: Reply | None) -> None:
         self._run(
             lambda c: c.execute(

@@ -75,6 +75,7 @@ def bot_config(tmp_path: Path, channels: str, *, concurrency: int = 32) -> str:
     return f"""
 [server]
 concurrency = {concurrency}
+coalesce_gap_s = 0  # line by line: answering a customer's lines together has its own tests
 metrics_token = "adapters-metrics"
 [storage]
 path = "{(tmp_path / 'seabot.db').as_posix()}"

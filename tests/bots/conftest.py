@@ -68,6 +68,7 @@ def write_config(
 [server]
 host = "127.0.0.1"
 concurrency = {concurrency}
+coalesce_gap_s = 0  # line by line: answering a customer's lines together has its own tests
 max_backlog = {max_backlog}
 metrics_token = "{METRICS_TOKEN}"
 [console]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from seabot.core.inbox import InboxWorker
-from seabot.core.messages import InboundMessage, Reply
+from seabot.core.messages import InboundMessage, MessageKind, Reply
 from seabot.core.metrics import Metrics
 from seabot.storage import SqliteStore
 
@@ -133,3 +133,151 @@ async def test_a_waiting_webhook_gets_the_reply_instead_of_the_sender(tmp_path: 
         await worker.stop()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+# -- a customer who types in bursts --------------------------------------------------------------
+
+
+class TextAnswerer:
+    """Answers with the text it was asked; ``hold`` keeps every call waiting (a process that
+    dies mid-answer)."""
+
+    def __init__(self, hold: bool = False) -> None:
+        self.asked: list[str] = []
+        self.started = asyncio.Event()
+        self.hold = hold
+
+    async def answer(self, message: InboundMessage) -> Reply | None:
+        self.asked.append(message.text)
+        self.started.set()
+        if self.hold:
+            await asyncio.Event().wait()
+        return Reply("b", "c", message.chat_id, message.user_id, f"re:{message.text}", "en", message.message_id,
+                     reply_handle=message.reply_handle)  # fmt: skip
+
+    async def follow_up(self, message: InboundMessage) -> Reply:
+        return Reply("b", "c", message.chat_id, message.user_id, "a person will reply", "en", message.message_id)
+
+
+BURST = ("hi", "I want to ask", "about my order", "#1001")
+
+
+def line(message_id: str, text: str, chat: str = "A", user: str | None = None, **more: object) -> InboundMessage:
+    return InboundMessage(bot_id="b", channel="c", message_id=message_id, user_id=user or chat, chat_id=chat,
+                          text=text, reply_handle=f"token-{message_id}", **more)  # type: ignore[arg-type]  # fmt: skip
+
+
+async def test_a_burst_of_lines_is_answered_once_as_one_message_with_the_newest_reply_handle(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "i.db")
+    answerer, sender = TextAnswerer(), RecordingSender()
+    worker = InboxWorker(store, {"b": answerer}, lambda b, c: sender, Metrics(), coalesce_gap_s=0.05)
+    for n, text in enumerate(BURST):
+        await worker.accept(line(f"m{n}", text))
+    await worker.accept(line("other", "hello", chat="B"))
+    await drain(worker, store)
+    assert sorted(answerer.asked) == sorted(["\n".join(BURST), "hello"])  # one answer per customer
+    mine = [r for r in sender.sent if r.chat_id == "A"]
+    assert [(r.text, r.in_reply_to, r.reply_handle) for r in mine] == [("re:" + "\n".join(BURST), "m3", "token-m3")]
+    assert store.inbox_depth() == 0  # every line is done with the one answer
+
+
+async def test_another_group_member_or_a_sticker_ends_the_lines_answered_together(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "i.db")
+    answerer, sender = TextAnswerer(), RecordingSender()
+    worker = InboxWorker(store, {"b": answerer}, lambda b, c: sender, Metrics(), coalesce_gap_s=0.05)
+    await worker.accept(line("g1", "hi", chat="G", user="ann"))
+    await worker.accept(line("g2", "where is", chat="G", user="ann"))
+    await worker.accept(line("g3", "me too", chat="G", user="bob"))
+    await worker.accept(line("g4", "", chat="G", user="bob", kind=MessageKind.STICKER))
+    await worker.accept(line("g5", "my parcel", chat="G", user="bob"))
+    await drain(worker, store)
+    assert answerer.asked == ["hi\nwhere is", "me too", "", "my parcel"]  # in order, never mixed
+
+
+async def test_lines_that_come_while_the_answer_is_written_are_answered_next_together(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "i.db")
+    gate = asyncio.Event()
+
+    class Slow(TextAnswerer):
+        async def answer(self, message: InboundMessage) -> Reply | None:
+            reply = await super().answer(message)
+            await gate.wait()
+            return reply
+
+    answerer, sender = Slow(), RecordingSender()
+    worker = InboxWorker(store, {"b": answerer}, lambda b, c: sender, Metrics(), coalesce_gap_s=0.05)
+    task = asyncio.create_task(worker.run())
+    try:
+        await worker.accept(line("m0", "hi"))
+        await answerer.started.wait()
+        for n, text in enumerate(BURST[1:], start=1):
+            await worker.accept(line(f"m{n}", text))
+        gate.set()
+        async with asyncio.timeout(30):
+            while store.inbox_depth():
+                await asyncio.sleep(0.01)
+    finally:
+        await worker.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert answerer.asked == ["hi", "I want to ask\nabout my order\n#1001"]
+    assert len(sender.sent) == 2
+
+
+async def test_a_crash_while_a_burst_is_answered_answers_it_once_after_the_restart(tmp_path: Path) -> None:
+    path = tmp_path / "i.db"
+    store = SqliteStore(path)
+    dying = TextAnswerer(hold=True)
+    worker = InboxWorker(store, {"b": dying}, lambda b, c: RecordingSender(), Metrics(), coalesce_gap_s=0.05)
+    for n, text in enumerate(BURST):
+        await worker.accept(line(f"m{n}", text))
+    task = asyncio.create_task(worker.run())
+    await dying.started.wait()
+    task.cancel()  # the process dies mid-answer: nothing was marked
+    await worker.stop(drain_timeout_s=0)
+    await asyncio.gather(task, return_exceptions=True)
+    store.close()
+    store = SqliteStore(path)
+    assert store.inbox_depth() == len(BURST)  # nothing lost
+    answerer, sender = TextAnswerer(), RecordingSender()
+    await drain(InboxWorker(store, {"b": answerer}, lambda b, c: sender, Metrics(), coalesce_gap_s=0.05), store)
+    assert answerer.asked == ["\n".join(BURST)]
+    assert [r.in_reply_to for r in sender.sent] == ["m3"]
+
+
+async def test_a_crash_after_a_burst_was_answered_sends_that_answer_once_without_answering_again(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "i.db"
+    store = SqliteStore(path)
+    ids = [store.enqueue(line(f"m{n}", text)).inbox_id for n, text in enumerate(BURST)]
+    store.mark_answered_together(ids, Reply("b", "c", "A", "A", "the one answer", "en", "m3", "token-m3"))
+    store.close()  # died before delivering
+    store = SqliteStore(path)
+    answerer, sender = TextAnswerer(), RecordingSender()
+    await drain(InboxWorker(store, {"b": answerer}, lambda b, c: sender, Metrics(), coalesce_gap_s=0.05), store)
+    assert answerer.asked == []
+    assert [(r.text, r.resent) for r in sender.sent] == [("the one answer", True)]
+
+
+async def test_a_webhook_waiting_for_its_answer_is_not_held_for_the_gap(tmp_path: Path) -> None:
+    # WeChat's passive reply rides on the webhook's own response, within ~4 s: a 1.5 s gap
+    # would eat most of it. With a gap far longer than the wait, the answer still comes in it.
+    store = SqliteStore(tmp_path / "i.db")
+    answerer, sender = TextAnswerer(), RecordingSender()
+    worker = InboxWorker(store, {"b": answerer}, lambda b, c: sender, Metrics(), coalesce_gap_s=600)
+    first = await worker.accept(line("w1", "hi"))
+    second = await worker.accept(line("w2", "is it shipped"))
+    task = asyncio.create_task(worker.run())
+    try:
+        older, newer = await asyncio.gather(
+            worker.wait_for_reply(first.inbox_id, timeout=60), worker.wait_for_reply(second.inbox_id, timeout=60)
+        )
+    finally:
+        await worker.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert older is None  # its webhook just acknowledges: the answer went with the newest line's
+    assert newer is not None and newer.text == "re:hi\nis it shipped"
+    assert sender.sent == [] and store.inbox_depth() == 0
+    assert store.delivery(second.inbox_id).reply_in_response == newer  # a redelivery gets it again
