@@ -20,9 +20,16 @@ from seabot.core.ratelimit import RateLimiter
 from seabot.core.store import Conversation, ConversationStore, Handoff, RecentMessage, StoredMessage, TokenTake
 from seabot.core.textnorm import is_blank, storable
 
-__all__ = ["Pipeline", "PipelineLimits", "Detector", "MessageRouter"]
+__all__ = ["Pipeline", "PipelineLimits", "Detector", "MessageRouter", "RATE_LIMITED_COUNTER", "rate_limited_counter"]
 
 log = logging.getLogger("seabot.pipeline")
+
+# Customer messages the rate limit refused, per bot and UTC day (a durable counter).
+RATE_LIMITED_COUNTER = "rate_limited:{bot_id}:{day}"
+
+
+def rate_limited_counter(bot_id: str, at: float) -> str:
+    return RATE_LIMITED_COUNTER.format(bot_id=bot_id, day=time.strftime("%Y-%m-%d", time.gmtime(at)))
 
 
 class _Detection(Protocol):
@@ -117,6 +124,7 @@ class Pipeline:
         refused = await self._rate_limited(message)
         if refused is not None:
             self._metrics.inc("seabot_rate_limited_total", bot=self.bot.bot_id)
+            self._store.bump_counter(rate_limited_counter(self.bot.bot_id, time.time()))  # for `seabot stats`
             if not refused.notify:
                 return None  # the customer has had the note; no reply until the bucket refills
             return await self._say(
