@@ -1,4 +1,4 @@
-# seabot — the two commands a newcomer needs: `make run` and `make test`.
+# seabot — the two commands a newcomer needs: `make run` and `make test` (`make lint` before a commit).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= config.toml
 BOT ?= demo-shop
 
-.PHONY: run test chat bench install clean
+.PHONY: run test lint chat bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# ruff and mypy as configured in pyproject.toml; mypy checks what [tool.mypy] files lists (seabot/).
+LINT_PATHS := seabot tests bench tools
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
 
 chat: $(STAMP)
 	$(BIN)/seabot chat --config $(CONFIG) --bot $(BOT)
