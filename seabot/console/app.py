@@ -89,6 +89,8 @@ def create_console_app(
             Route("/login", views.login, methods=["POST"]),
             Route("/logout", views.logout, methods=["POST"]),
             Route("/", views.inbox, methods=["GET"]),
+            Route("/stats", views.stats, methods=["GET"]),
+            Route("/stats.csv", views.stats_csv, methods=["GET"]),
             Route("/c/{conversation_id:int}", views.conversation, methods=["GET"]),
             Route("/c/{conversation_id:int}/take", views.take_over, methods=["POST"]),
             Route("/c/{conversation_id:int}/reply", views.reply, methods=["POST"]),

@@ -6,6 +6,7 @@ redirect back. Bad input is a page that says what is wrong, never a 500.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,6 +26,7 @@ from seabot.bots.runtime import Runtime
 from seabot.console import auth
 from seabot.console.forms import FormError, read_form
 from seabot.console.outbox import OutboxWorker
+from seabot.console.stats import StatsRow, bar_chart, stats_csv, stats_rows
 from seabot.core.console_store import (
     Account,
     AccountRole,
@@ -257,6 +259,54 @@ class ConsoleViews:
         statuses = [(s.value, _STATUS_LABELS[s]) for s in ConversationStatus]
         context.update(wanted=wanted, bots=bots, facets=facets, statuses=statuses)
         return self.render(request, "inbox.html", context)
+
+    # -- what the bots did and cost ---------------------------------------------------------------------
+
+    async def _stats(self, request: Request, who: _Who) -> tuple[list[StatsRow], dict[str, str]]:
+        params = request.query_params
+        days = params.get("days", "14")
+        n_days = int(days) if days.isdigit() and 1 <= int(days) <= 366 else 14
+        bot = params.get("bot", "")[:100]
+        if bot and (bot not in self._runtime.config.bots or not who.account.sees(bot)):
+            raise _Refused(self.error_page(request, 404, "There is no such bot.", who))
+        visible = frozenset([bot]) if bot else who.bots
+        since = (time.time() // 86400 - (n_days - 1)) * 86400
+        daily = await asyncio.to_thread(self._runtime.store.daily_stats, since, bot or None)
+        daily = [d for d in daily if visible is None or d.bot_id in visible]
+        channels = await self.store.channel_counts(since, visible)
+        replies = await self.store.first_human_replies(since, visible)
+        return stats_rows(self._runtime.config, daily, channels, replies), {"bot": bot, "days": str(n_days)}
+
+    async def stats(self, request: Request) -> Response:
+        try:
+            who, _ = await self._guard(request, post=False)
+            rows, wanted = await self._stats(request, who)
+        except _Refused as refused:
+            return refused.response
+        per_day: dict[str, list[float]] = {}
+        for row in rows:
+            totals = per_day.setdefault(row.day.day, [0.0, 0.0])
+            totals[0] += row.day.messages
+            totals[1] += row.day.cost_usd
+        ordered = sorted(per_day.items())
+        context = {
+            "account": who.account, "csrf": who.session.csrf, "rows": rows, "wanted": wanted,
+            "bots": sorted(b for b in self._runtime.config.bots if who.account.sees(b)),
+            "messages_chart": bar_chart([(d, v[0]) for d, v in ordered]),
+            "cost_chart": bar_chart([(d, v[1]) for d, v in ordered], fmt="${:.4f}"),
+            "query": urlencode({k: v for k, v in wanted.items() if v}),
+        }  # fmt: skip
+        return self.render(request, "stats.html", context)
+
+    async def stats_csv(self, request: Request) -> Response:
+        try:
+            who, _ = await self._guard(request, post=False)
+            rows, wanted = await self._stats(request, who)
+        except _Refused as refused:
+            return refused.response
+        name = f"seabot-stats-{wanted['bot'] or 'all'}-{wanted['days']}d.csv"
+        return Response(stats_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
     # -- a conversation ---------------------------------------------------------------------------------
 

@@ -521,6 +521,35 @@ class SqliteConsoleStore:
         row = await self._run(lambda c: c.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone())
         return int(row[0]) if row else 0
 
+    async def channel_counts(self, since: float, bots: frozenset[str] | None) -> dict[tuple[str, str, str], int]:
+        """Customer messages per (bot, UTC day, channel) since ``since``."""
+        where, params = "", [since]
+        if bots is not None:
+            where = f" AND bot_id IN ({', '.join('?' for _ in bots) or 'NULL'})"
+            params.extend(sorted(bots))
+        rows = await self._run(lambda c: c.execute(
+            "SELECT bot_id, strftime('%Y-%m-%d', created_at, 'unixepoch'), channel, COUNT(*) FROM messages"
+            f" WHERE role = 'customer' AND created_at >= ?{where} GROUP BY 1, 2, 3", params,
+        ).fetchall())  # fmt: skip
+        return {(r[0], r[1], r[2]): int(r[3]) for r in rows}
+
+    async def first_human_replies(self, since: float, bots: frozenset[str] | None) -> dict[tuple[str, str], list[float]]:
+        """Per (bot, UTC day of the handoff): seconds from each handoff to the first agent reply after it."""
+        where, params = "", [since]
+        if bots is not None:
+            where = f" AND h.bot_id IN ({', '.join('?' for _ in bots) or 'NULL'})"
+            params.extend(sorted(bots))
+        rows = await self._run(lambda c: c.execute(
+            "SELECT h.bot_id, strftime('%Y-%m-%d', h.created_at, 'unixepoch'), (SELECT MIN(m.created_at) FROM messages m"
+            " WHERE m.conversation_id = h.conversation_id AND m.role = 'agent' AND m.created_at >= h.created_at) - h.created_at"
+            f" FROM handoffs h WHERE h.created_at >= ?{where}", params,
+        ).fetchall())  # fmt: skip
+        found: dict[tuple[str, str], list[float]] = {}
+        for bot_id, day, seconds in rows:
+            if seconds is not None:
+                found.setdefault((bot_id, day), []).append(float(seconds))
+        return found
+
     async def outbox_items(self, conversation_id: int) -> list[OutboxItem]:
         rows = await self._run(
             lambda c: c.execute(

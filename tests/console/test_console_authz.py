@@ -32,6 +32,10 @@ TABLE: list[tuple[str, str, dict[str, str], tuple[int, int, int, int]]] = [
     ("POST", "/c/{a}/reply", {"text": ""}, (403, 400, 404, 400)),  # nothing to send: no message goes out
     ("POST", "/c/999999/take", {}, (403, 404, 404, 404)),
     ("POST", "/c/999999/reply", {"text": "hello"}, (403, 404, 404, 404)),
+    ("GET", "/stats", {}, (303, 200, 200, 200)),
+    ("GET", "/stats?bot=shop&days=7", {}, (303, 200, 404, 200)),
+    ("GET", "/stats.csv?bot=other", {}, (303, 404, 200, 200)),
+    ("GET", "/stats?bot=no-such-bot", {}, (303, 404, 404, 404)),
     ("GET", "/static/htmx.min.js", {}, (200, 200, 200, 200)),
     ("GET", "/healthz", {}, (200, 200, 200, 200)),
     ("GET", "/metrics", {}, (200, 200, 200, 200)),
