@@ -10,8 +10,8 @@ import contextlib
 import importlib
 import io
 import json
-import platform
 import os
+import platform
 import sys
 import time
 

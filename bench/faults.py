@@ -100,7 +100,7 @@ async def send_until_acked(session: Any, url: str, message: Message, run: Run) -
                         message.passive += 1
                     run.acked += 1
                     return
-        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
+        except (TimeoutError, aiohttp.ClientError, ConnectionError):
             pass
         await asyncio.sleep(delay)
         delay = min(delay * 2, 1.0)

@@ -23,14 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+from harness import ThreadServer
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from harness import ThreadServer
-
-import httpx
 
 from seabot.commerce import HttpOrderSource, Resilience, ShopifyOrderSource, WooCommerceOrderSource
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seabot.adapters.settings import LineConfig, TelegramConfig, WechatConfig
 from seabot.bots.errors import ConfigError, UnknownBotError
 from seabot.bots.interpolate import interpolate
 from seabot.bots.orders_config import parse_orders
-from seabot.adapters.settings import LineConfig, TelegramConfig, WechatConfig
 from seabot.bots.schema import Section
 from seabot.commerce.settings import OrdersConfig
 from seabot.core.faq import FaqEntry

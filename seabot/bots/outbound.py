@@ -14,7 +14,6 @@ the matching ``httpx`` exceptions, so ``except httpx.TimeoutException`` keeps wo
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ssl
 import urllib.request
@@ -126,7 +125,7 @@ def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
         yield
     except aiohttp.ConnectionTimeoutError as exc:
         raise httpx.ConnectTimeout(str(exc) or "connect timed out", request=request) from exc
-    except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError) as exc:
         raise httpx.ReadTimeout(str(exc) or "read timed out", request=request) from exc
     except aiohttp.ClientConnectorError as exc:
         raise httpx.ConnectError(str(exc), request=request) from exc

@@ -9,19 +9,19 @@ import httpx
 
 from seabot.bots import outbound
 from seabot.bots.config import AppConfig, BotConfig, LLMConfig
+from seabot.commerce import build_order_source
 from seabot.core.answer_cache import AnswerCache
 from seabot.core.budget import BudgetGuard
 from seabot.core.handoff import HandoffNotifier
+from seabot.core.language import LanguageDetector
 from seabot.core.llm import LLMSettings, ProviderSpec
 from seabot.core.llm.canary import SettingsCanaryStore
 from seabot.core.llm.ledger import CounterModelStats
 from seabot.core.llm.pools import LLMPools
 from seabot.core.llm.responder import TieredResponder
-from seabot.commerce import build_order_source
-from seabot.core.language import LanguageDetector
-from seabot.core.orders import OrderAssistant, OrderDesk
 from seabot.core.metrics import Metrics
 from seabot.core.offline import OfflineResponder
+from seabot.core.orders import OrderAssistant, OrderDesk
 from seabot.core.pipeline import Pipeline
 from seabot.core.ratelimit import RateLimiter
 from seabot.core.responder import Responder

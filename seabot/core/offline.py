@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from seabot.core.faq import FaqIndex
-from seabot.core.profile import BotProfile
 from seabot.core.phrases import Phrase, phrase
+from seabot.core.profile import BotProfile
 from seabot.core.responder import Answer, ResponderRequest
 
 __all__ = ["OfflineResponder"]

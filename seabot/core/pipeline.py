@@ -15,8 +15,8 @@ from seabot.core.metrics import Metrics
 from seabot.core.orders import CustomerRef, OrderAction, OrderDesk, OrderDialogState, without_contacts
 from seabot.core.phrases import Phrase, phrase
 from seabot.core.profile import BotProfile
-from seabot.core.responder import Answer, Responder, ResponderRequest, Turn
 from seabot.core.ratelimit import RateLimiter
+from seabot.core.responder import Answer, Responder, ResponderRequest, Turn
 from seabot.core.store import Conversation, ConversationStore, Handoff, RecentMessage, StoredMessage, TokenTake
 from seabot.core.textnorm import is_blank, storable
 
@@ -216,7 +216,7 @@ class Pipeline:
         started = time.perf_counter()
         try:
             detected = self._detector.detect(message.text[: self._limits.analysed_chars], locale=message.locale).lang
-        except Exception:  # the note must not depend on what may have failed
+        except Exception:  # noqa: BLE001 - the note must not depend on what may have failed
             detected = "und"
         lang = self.bot.answer_language(detected if detected != "und" else self._locale_lang(message))
         text = phrase(Phrase.FOLLOW_UP, lang, name=self.bot.display_name, fallback_lang=self.bot.default_language)
@@ -226,7 +226,7 @@ class Pipeline:
                 message.bot_id, message.channel, message.chat_id, message.chat_kind
             )
             return await self._finish(message, conversation, answer, lang, started)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the note goes out even when the store is what fails
             log.error("follow-up note not recorded in the history: %s", type(exc).__name__, extra={"bot": self.bot.bot_id})
             return self._reply(message, text, lang)
 

@@ -20,22 +20,22 @@ from seabot.core.store import (
     CachedAnswer,
     Conversation,
     ConversationSummary,
-    Delivery,
-    Erasure,
-    conversation_key,
     DailyStats,
+    Delivery,
     Enqueued,
+    Erasure,
     Handoff,
     InboxItem,
     InboxStatus,
     RecentMessage,
     StoredMessage,
     TokenTake,
+    conversation_key,
 )
 from seabot.storage import handoffs
 from seabot.storage.checkpoint import WalCheckpointer
-from seabot.storage.erasure import erase_customer
 from seabot.storage.codec import dump_inbound, dump_reply, load_inbound, load_reply
+from seabot.storage.erasure import erase_customer
 from seabot.storage.schema import SPEND_COUNTER, create_schema
 from seabot.storage.stats import daily_stats
 

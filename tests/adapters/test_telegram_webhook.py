@@ -13,8 +13,8 @@ from seabot.adapters.telegram import TelegramAdapter, TelegramOptions
 from seabot.adapters.telegram.adapter import parts_sent_key
 from seabot.bots.channels import ChannelOptions
 from seabot.core.messages import Reply
-from tests.llm_server import serve_fake_llm, stall
 from tests.adapters.conftest import FIXTURES, PlatformStandIn, SeabotServer
+from tests.llm_server import serve_fake_llm, stall
 
 TG = FIXTURES / "telegram"
 SECRET = "SecretToken"

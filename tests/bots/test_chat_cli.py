@@ -95,7 +95,7 @@ def test_unusable_database_is_a_one_line_error_and_loses_nothing(seabot_cmd: lis
 
 
 def test_check_lists_every_problem_and_other_commands_refuse(
-    seabot_cmd: list[str], write_config: "pytest.FixtureRequest", tmp_path: Path
+    seabot_cmd: list[str], write_config: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     bad = write_config(  # type: ignore[operator]
         f'[storage]\npath = "{tmp_path / "x.db"}"\n[bots.b]\nlanguages = ["en", "qq"]\ntypo = 1\n'
@@ -127,7 +127,7 @@ def test_seabot_config_environment_variable_is_used(seabot_cmd: list[str], shipp
 
 
 def test_check_warns_about_a_telegram_bot_without_a_webhook_secret(
-    seabot_cmd: list[str], write_config: "pytest.FixtureRequest", tmp_path: Path
+    seabot_cmd: list[str], write_config: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     config = write_config(  # type: ignore[operator]
         f'[storage]\npath = "{tmp_path / "x.db"}"\n[bots.b]\nlanguages = ["en"]\n[bots.b.telegram]\ntoken = "1:x"\n'

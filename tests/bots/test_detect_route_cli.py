@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import subprocess
 from pathlib import Path
+
+import pytest
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 
@@ -68,7 +68,7 @@ def test_route_texts_and_jsonl(seabot_cmd: list[str], shipped_config: Path, tmp_
     assert not rows[3].get("error")
 
 
-def test_route_uses_a_bots_own_cues(seabot_cmd: list[str], write_config: "object", tmp_path: Path) -> None:
+def test_route_uses_a_bots_own_cues(seabot_cmd: list[str], write_config: object, tmp_path: Path) -> None:
     config = write_config(  # type: ignore[operator]
         f'[storage]\npath = "{tmp_path / "x.db"}"\n[bots.b]\nlanguages = ["en"]\n'
         '[bots.b.routing]\npremium = ["parcel vanished"]\n'

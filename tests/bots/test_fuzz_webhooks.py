@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from seabot.adapters.telegram import TelegramOptions
 from seabot.adapters.wechat import WechatOptions
-from seabot.adapters.wechat.verify import Decryptor, sign
 from seabot.bots.channels import ChannelOptions, build_adapters
 from seabot.bots.config import load_config
 from seabot.bots.runtime import Runtime
@@ -30,9 +29,6 @@ from seabot.bots.server import create_app
 from tests.bots.conftest import (
     LINE_SECRET,
     TELEGRAM_SECRET,
-    WECHAT_AES_KEY,
-    WECHAT_APP_ID,
-    WECHAT_TOKEN,
     line_sign,
     line_user,
     line_webhook,

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from llm_server import FakeLLM, serve_fake_llm
 
 CONFIG = """

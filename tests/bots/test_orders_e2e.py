@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from llm_server import FakeLLM, answer, serve_fake_llm
 from shop_server import HTTP_SECRET, ShopStandIn, generic_order, serve_shop, status
-from tests.bots.conftest import METRICS_AUTH, InProcessServer, post, telegram_webhook, wait_until, write_config
+
 from seabot.core.orders import OrderPhrase, order_phrase
+from tests.bots.conftest import METRICS_AUTH, InProcessServer, post, telegram_webhook, wait_until, write_config
 from tests.harness import PlatformStandIn
 
 Start = Callable[[Path], InProcessServer]

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from llm_server import FakeLLM, serve_fake_llm, status
+
 from seabot.core.messages import ChatKind, Role
 from seabot.core.store import Handoff, StoredMessage
 from seabot.storage import SqliteStore

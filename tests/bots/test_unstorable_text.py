@@ -3,7 +3,6 @@ a 400 (issue 11, item 3). Real server on loopback, real SQLite file."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -74,8 +73,8 @@ def test_a_line_batch_with_an_unreadable_event_keeps_the_others(server: InProces
 
 
 def test_a_telegram_text_with_a_lone_surrogate_is_answered(server: InProcessServer, platform: PlatformStandIn) -> None:
-    body = ('{"update_id": 77, "message": {"message_id": 1, "date": 1, "text": "hi \\udfff there",'
-            ' "chat": {"id": 4242, "type": "private"}, "from": {"id": 4242, "is_bot": false, "first_name": "A\\ud800"}}}').encode()
+    body = (b'{"update_id": 77, "message": {"message_id": 1, "date": 1, "text": "hi \\udfff there",'
+            b' "chat": {"id": 4242, "type": "private"}, "from": {"id": 4242, "is_bot": false, "first_name": "A\\ud800"}}}')
     headers = {"content-type": "application/json", "x-telegram-bot-api-secret-token": TELEGRAM_SECRET}
     assert post(server.url, "telegram", (body, headers, {})).status_code == 200
     platform.wait_for(r"/sendMessage$")

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-
 from shop_server import ShopStandIn, serve_shop
 
 

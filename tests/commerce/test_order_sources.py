@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from shop_server import (
     FAST,
     HTTP_SECRET,
@@ -27,6 +26,7 @@ from shop_server import (
     woo_order,
     woo_source,
 )
+
 from seabot.commerce import Resilience, sign
 from seabot.core.orders import (
     LookupOutcome,

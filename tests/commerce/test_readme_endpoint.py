@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 from collections.abc import Iterator
 from http.server import HTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,7 +31,7 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     body = "\n".join(line for line in lines if "serve_forever" not in line)
     monkeypatch.setenv("SHOP_ORDERS_SECRET", SECRET)
     namespace: dict[str, Any] = {"__name__": "readme_endpoint"}
-    exec(compile(body, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    exec(compile(body, "README.md", "exec"), namespace)  # our own README
     handler = namespace["Orders"]
     handler.log_message = lambda self, *args: None  # quiet in the test output
     server = HTTPServer(("127.0.0.1", 0), handler)

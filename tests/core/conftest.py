@@ -6,9 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
-
 import pytest
-
 from llm_server import FakeLLM, serve_fake_llm
 
 from seabot.storage import SqliteStore

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from harness import ThreadServer
+from llm_server import FakeClock
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from harness import ThreadServer
-from llm_server import FakeClock
 from seabot.core.answer_cache import AnswerCache
 from seabot.core.budget import BudgetGuard
 from seabot.core.language import LanguageDetector

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from llm_server import FakeClock, FakeLLM, answer
+
 from seabot.core.budget import BudgetGuard, day_start
 from seabot.core.llm import ChatClient, LLMSettings, TierSpec
 from seabot.core.llm.responder import TieredResponder

@@ -7,10 +7,8 @@ from collections import Counter
 
 import pytest
 
-from tests.shared_data import shared_path
-
 from seabot.core.language import LANGUAGES, UNDETERMINED, Detection, LanguageDetector
-
+from tests.shared_data import shared_path
 
 
 @pytest.fixture(scope="module")

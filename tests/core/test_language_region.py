@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.shared_data import shared_path
-
 from seabot.core.language import Detection, LanguageDetector
+from tests.shared_data import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"

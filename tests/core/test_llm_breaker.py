@@ -9,8 +9,8 @@ import random
 
 import httpx
 import pytest
-
 from llm_server import FakeClock, FakeLLM, answer, free_port, serve_fake_llm, status
+
 from seabot.core.budget import BudgetGuard
 from seabot.core.faq import FaqEntry
 from seabot.core.llm import ChatClient, CircuitBreaker, LLMSettings, ProviderSpec, TierSpec
@@ -94,7 +94,7 @@ async def test_after_a_burst_at_start_the_first_probe_after_recovery_brings_ever
     responder = _responder(settings, {"gw": ChatClient(http, f"http://127.0.0.1:{port}/v1", "k")}, store, clock)
     burst = await asyncio.gather(*(responder.respond(_request(store, f"u{i}")) for i in range(21)))
     assert all(a.responder == "offline" and a.text for a in burst)
-    provider = responder._providers["gw"]  # noqa: SLF001 - the breakers are the subject here
+    provider = responder._providers["gw"]  # the breakers are the subject here
     assert provider.down()
     assert not any(provider.models.is_open(f"m-{t}") for t in ("fast", "balanced", "premium"))  # never blamed
     assert (await responder.respond(_request(store, "later"))).responder == "offline"  # still down: skipped
@@ -117,7 +117,7 @@ async def test_a_burst_of_5xx_opens_only_the_model_that_failed(llm: FakeLLM, sto
     llm.always("m-premium", status(503))
     answers = await asyncio.gather(*(responder.respond(_request(store, f"u{i}")) for i in range(21)))
     assert {a.tier for a in answers} == {"balanced"}  # the next tier answered every one
-    provider = responder._providers["gw"]  # noqa: SLF001
+    provider = responder._providers["gw"]
     assert provider.models.is_open("m-premium") and not provider.down()
     assert not provider.models.is_open("m-balanced") and not provider.models.is_open("m-fast")
     premium_calls = len(llm.calls("m-premium"))
@@ -146,7 +146,7 @@ async def test_a_provider_that_is_down_does_not_slow_the_others(store: SqliteSto
             assert (first.tier, first.text) == ("fast", "answer from m-fast")
             for i in range(1, 10):
                 assert (await responder.respond(_request(store, f"u{i}"))).tier == "fast"
-            assert responder._providers["dead"].down()  # noqa: SLF001
+            assert responder._providers["dead"].down()
             assert sum(clock.sleeps) < 1  # no backoff waits spent on the dead one
             assert len(healthy.calls()) == 10
 
@@ -155,6 +155,7 @@ async def test_a_model_that_times_out_does_not_take_its_providers_other_models_d
     llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient
 ) -> None:
     from llm_server import stall
+
     from seabot.core.llm import SystemClock
 
     settings = _settings(TIERS, providers={"gw": ProviderSpec("gw", llm.base_url, "k")}, timeout_s=0.2,
@@ -166,7 +167,7 @@ async def test_a_model_that_times_out_does_not_take_its_providers_other_models_d
     llm.always("m-premium", stall(2))  # a slow reasoning model
     for i in range(3):
         assert (await responder.respond(_request(store, f"u{i}"))).tier == "balanced"
-    provider = responder._providers["gw"]  # noqa: SLF001
+    provider = responder._providers["gw"]
     assert provider.models.is_open("m-premium") and not provider.down()
     assert len(llm.calls("m-premium")) == 2 and len(llm.calls("m-balanced")) == 3
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from llm_server import FakeClock, FakeLLM, answer, serve_fake_llm
+
 from seabot.core.budget import BudgetGuard
 from seabot.core.faq import FaqEntry
 from seabot.core.llm import CanarySpec, ChatClient, LLMSettings, ProviderSpec, TierSpec

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from llm_server import FakeLLM, serve_fake_llm
+
 from seabot.core.llm.canary import in_canary
 
 CONFIG = """

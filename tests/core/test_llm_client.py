@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-
 from llm_server import FakeClock, FakeLLM, answer, raw, stall, status
+
 from seabot.core.llm import (
     Backoff,
     ChatClient,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from llm_server import FakeLLM, serve_fake_llm, status
+
 from seabot.core.llm import CanarySpec, ChatClient, LLMAuthError, LLMRequestError, LLMSettings, ProviderSpec, TierSpec
 from seabot.core.llm.probe import probe_models
 

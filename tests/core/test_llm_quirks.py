@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from llm_server import FakeLLM, answer, error_object, refusal
+
 from seabot.core.llm import (
     ChatClient,
     ChatMessage,
@@ -105,6 +105,7 @@ def _responder(llm: FakeLLM, store, http: httpx.AsyncClient, *, stream: bool = F
     import random
 
     from llm_server import FakeClock
+
     from seabot.core.budget import BudgetGuard
     from seabot.core.faq import FaqEntry
     from seabot.core.llm import LLMSettings, TierSpec

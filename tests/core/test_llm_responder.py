@@ -7,8 +7,8 @@ import random
 
 import httpx
 import pytest
-
 from llm_server import FakeClock, FakeLLM, answer, raw, stall, status
+
 from seabot.core.answer_cache import AnswerCache
 from seabot.core.budget import BudgetGuard
 from seabot.core.faq import FaqEntry

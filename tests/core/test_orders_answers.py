@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -24,7 +24,7 @@ from seabot.core.orders import (
 ORDER = Order(
     ref="1001",
     status=OrderStatus.SHIPPED,
-    placed_at=datetime(2026, 6, 10, 3, 15, tzinfo=timezone.utc),
+    placed_at=datetime(2026, 6, 10, 3, 15, tzinfo=UTC),
     items=(OrderItem("Batik Shirt - M / Blue", 2), OrderItem("Sarong Songket", 1)),
     carrier="J&T Express",
     tracking_number="JT0012345678",

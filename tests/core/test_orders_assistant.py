@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-
 from llm_server import FakeLLM
 from shop_server import (
     ShopStandIn,
@@ -24,6 +23,8 @@ from shop_server import (
     woo_order,
     woo_source,
 )
+
+from seabot.commerce import Resilience
 from seabot.core.language import LANGUAGES
 from seabot.core.llm import ChatClient, ChatMessage, ChatRequest
 from seabot.core.orders import (
@@ -41,7 +42,6 @@ from seabot.core.orders import (
     render_order,
 )
 from seabot.core.orders.records import Order
-from seabot.commerce import Resilience
 
 pytestmark = pytest.mark.anyio
 

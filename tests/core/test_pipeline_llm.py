@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from llm_server import FakeClock, FakeLLM, answer, raw
+
 from seabot.core.answer_cache import AnswerCache
 from seabot.core.budget import BudgetGuard
 from seabot.core.handoff import HandoffNotifier

@@ -31,8 +31,8 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 from linebot.v3.messaging.exceptions import ApiException
-from linebot.v3.webhooks import Event
 from linebot.v3.models.events import UnknownEvent  # what the SDK parser yields for an unknown type
+from linebot.v3.webhooks import Event
 
 from seabot.adapters.base import BadRequestError, Intake, SignatureError, WebhookRequest, WebhookResponse
 from seabot.adapters.delivery import (

@@ -67,7 +67,7 @@ def sdk_event(parsed: object, raw: Mapping[str, Any]) -> object:
     patched["message"]["quoteToken"] = ""
     try:
         return Event.from_dict(patched)
-    except Exception:  # still unreadable: leave it unknown
+    except Exception:  # noqa: BLE001 - still unreadable: leave it unknown
         return parsed
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import httpx
+from telegram._utils.defaultvalue import DefaultValue  # PTB's marker for 'not given'
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-from telegram._utils.defaultvalue import DefaultValue  # PTB's marker for 'not given'
 
 __all__ = ["SharedClientRequest"]
 
@@ -36,10 +36,10 @@ class SharedClientRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        write_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
+        read_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         timeout = httpx.Timeout(
             connect=self._pick(connect_timeout, self._timeout.connect),

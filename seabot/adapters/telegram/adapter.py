@@ -15,7 +15,16 @@ from typing import Protocol
 import httpx
 from telegram import Bot, ReplyParameters, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from seabot.adapters.base import BadRequestError, Intake, SignatureError, WebhookRequest, WebhookResponse
 from seabot.adapters.delivery import RejectedError, RetryPolicy, SendFailure, send_with_retries

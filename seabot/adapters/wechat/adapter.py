@@ -24,8 +24,8 @@ from seabot.adapters.settings import WechatConfig
 from seabot.adapters.splitting import Measure, split_text
 from seabot.adapters.wechat.api import WechatApi, classify
 from seabot.adapters.wechat.parse import CHANNEL, parse_xml
-from seabot.adapters.wechat.verify import Decryptor, check_query_signature, safe_xml
 from seabot.adapters.wechat.reply_xml import text_reply
+from seabot.adapters.wechat.verify import Decryptor, check_query_signature, safe_xml
 from seabot.core.messages import Reply
 from seabot.core.metrics import Metrics
 

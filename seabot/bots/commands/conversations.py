@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     for c in found:
         when = time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(c.last_at)) if c.last_at else "-"
         status = "with a person" if c.handoff else "with the bot"
-        print(f"{when:<26}{shown(c.bot_id):<14}{shown(c.channel):<10}{shown(c.chat_id):<36}{str(c.chat_kind):<9}"
+        print(f"{when:<26}{shown(c.bot_id):<14}{shown(c.channel):<10}{shown(c.chat_id):<36}{c.chat_kind!s:<9}"
               f"{c.lang or '-':<6}{c.messages:>6}  {status}")  # fmt: skip
         if c.chat_kind.value == "group" and c.customers:
             print(f"{'':<26}members: {shown(', '.join(c.customers))}")

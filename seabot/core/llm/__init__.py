@@ -15,8 +15,8 @@ from seabot.core.llm.errors import (
     LLMUnavailable,
     LLMUnsupportedParameter,
 )
-from seabot.core.llm.prompt import Prompt, build_prompt, estimate_tokens
 from seabot.core.llm.pricing import cost_usd
+from seabot.core.llm.prompt import Prompt, build_prompt, estimate_tokens
 from seabot.core.llm.retry import Backoff, Clock, Deadline, SystemClock, with_retries
 from seabot.core.llm.settings import DEFAULT_PROVIDER, TIER_ORDER, CanarySpec, LLMSettings, ProviderSpec, TierSpec
 

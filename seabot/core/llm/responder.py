@@ -31,8 +31,8 @@ from seabot.core.llm.canary import Canaries, CanaryStateStore, CanaryStatus
 from seabot.core.llm.client import ChatClient, ChatRequest, ChatResult
 from seabot.core.llm.errors import LLMAuthError, LLMError
 from seabot.core.llm.ledger import ModelLedger, ModelStatsStore
-from seabot.core.llm.prompt import build_prompt
 from seabot.core.llm.pricing import cost_usd
+from seabot.core.llm.prompt import build_prompt
 from seabot.core.llm.provider import Provider, is_provider_failure
 from seabot.core.llm.retry import Backoff, Clock, Deadline, SystemClock, with_retries
 from seabot.core.llm.settings import DEFAULT_PROVIDER, LLMSettings, TierSpec

@@ -113,13 +113,12 @@ class ChannelsSql(PostgresBase):
     async def bump_counters(self, amounts: Mapping[str, float]) -> None:
         if not amounts:
             return
-        async with self._tx() as conn:
-            async with conn.cursor() as cur:
-                await cur.executemany(
-                    "INSERT INTO counters (name, value) VALUES (%s, %s)"
-                    " ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value",
-                    sorted(amounts.items()),  # one order for every replica: no deadlock between two flushes
-                )
+        async with self._tx() as conn, conn.cursor() as cur:
+            await cur.executemany(
+                "INSERT INTO counters (name, value) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value",
+                sorted(amounts.items()),  # one order for every replica: no deadlock between two flushes
+            )
 
     async def counters(self, prefix: str) -> dict[str, float]:
         async with self._conn() as conn:
