@@ -1,6 +1,6 @@
 """Run every benchmark in one process run so their ratios are comparable.
 
-    .venv/bin/python -m bench [--json] [--only language,routing,...]
+.venv/bin/python -m bench [--json] [--only language,routing,...]
 """
 
 from __future__ import annotations

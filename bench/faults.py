@@ -284,7 +284,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"{channel:>9} {row['sent']:>6} {row['answered']:>9} {row['answered_twice']:>6} {row['unanswered']:>11}")
         for key in total:
             total[key] += row[key]
-    print(f"{'all':>9} {total['sent']:>6} {total['answered']:>9} {total['answered_twice']:>6} {total['unanswered']:>11}")
+    print(
+        f"{'all':>9} {total['sent']:>6} {total['answered']:>9} {total['answered_twice']:>6} {total['unanswered']:>11}"
+    )
     met = total["answered_twice"] == 0 and total["unanswered"] == 0 and total["answered"] == total["sent"]
     result["total"] = total
     result["target_met"] = met

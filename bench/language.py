@@ -64,15 +64,24 @@ def _py3langid() -> Detect:
 def _lingua() -> Detect:
     from lingua import Language, LanguageDetectorBuilder
 
-    codes = {Language.THAI: "th", Language.INDONESIAN: "id", Language.MALAY: "ms",
-             Language.VIETNAMESE: "vi", Language.CHINESE: "zh", Language.ENGLISH: "en",
-             Language.TAGALOG: "tl"}
+    codes = {
+        Language.THAI: "th",
+        Language.INDONESIAN: "id",
+        Language.MALAY: "ms",
+        Language.VIETNAMESE: "vi",
+        Language.CHINESE: "zh",
+        Language.ENGLISH: "en",
+        Language.TAGALOG: "tl",
+    }
     detector = LanguageDetectorBuilder.from_languages(*codes).build()
     return lambda text: codes.get(detector.detect_language_of(text), "und")  # type: ignore[arg-type]
 
 
 FACTORIES: dict[str, Callable[[], Detect]] = {
-    "seabot": _seabot, "langdetect": _langdetect, "py3langid": _py3langid, "lingua": _lingua,
+    "seabot": _seabot,
+    "langdetect": _langdetect,
+    "py3langid": _py3langid,
+    "lingua": _lingua,
 }
 
 
@@ -116,9 +125,21 @@ def run_worker(name: str, data_dir: Path, splits: tuple[str, ...] = SPLITS) -> d
 
 def _spawn(name: str, data_dir: Path, splits: tuple[str, ...] = SPLITS) -> dict[str, object]:
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.language", "--worker", name, "--data-dir", str(data_dir),
-         "--splits", ",".join(splits)],
-        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], check=False,
+        [
+            sys.executable,
+            "-m",
+            "bench.language",
+            "--worker",
+            name,
+            "--data-dir",
+            str(data_dir),
+            "--splits",
+            ",".join(splits),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        check=False,
     )
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
@@ -143,19 +164,22 @@ def _table(results: list[dict[str, object]], splits: tuple[str, ...] = SPLITS) -
         if "skipped" in r:
             lines.append(f"{r['name']:<11} skipped: {r['skipped']}")
         else:
-            lines.append(f"{r['name']:<11}{r['us_p50']:>9}{r['us_p95']:>9}"
-                         f"{r['peak_rss_mb']:>9}{r['load_s']:>9}")
+            lines.append(f"{r['name']:<11}{r['us_p50']:>9}{r['us_p95']:>9}{r['peak_rss_mb']:>9}{r['load_s']:>9}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="language-detection benchmark")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--only", default=",".join(CANDIDATES),
-                        help="comma-separated detectors: " + ",".join(CANDIDATES))
-    parser.add_argument("--splits", default=",".join(SPLITS),
-                        help="comma-separated splits to score (default: dev,test); use --splits dev "
-                             "while tuning so the report-only test split stays unseen")
+    parser.add_argument(
+        "--only", default=",".join(CANDIDATES), help="comma-separated detectors: " + ",".join(CANDIDATES)
+    )
+    parser.add_argument(
+        "--splits",
+        default=",".join(SPLITS),
+        help="comma-separated splits to score (default: dev,test); use --splits dev "
+        "while tuning so the report-only test split stays unseen",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)

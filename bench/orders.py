@@ -72,9 +72,13 @@ class StandIns:
         async def telegram(request: web.Request) -> web.Response:
             method = request.match_info["method"]
             raw = await request.read()
-            params = json.loads(raw) if raw and request.content_type == "application/json" else dict(await request.post())
+            params = (
+                json.loads(raw) if raw and request.content_type == "application/json" else dict(await request.post())
+            )
             if method == "getMe":
-                return web.json_response({"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "B", "username": "b_bot"}})
+                return web.json_response(
+                    {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "B", "username": "b_bot"}}
+                )
             if method == "sendMessage":
                 chat = str(params["chat_id"])
                 future = self.arrived.pop(chat, None)
@@ -173,8 +177,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         row = result[kind]
         print(f"{label:<22}{row['n']:>5}{row['p50']:>9.1f}{row['p95']:>9.1f}{row['p99']:>9.1f}")
     extra = result["order"]["p50"] - result["faq"]["p50"]
-    print(f"order p50 - FAQ p50 = {extra:.1f} ms (the API's {args.api_ms:.0f} ms and one signed call); "
-          f"order lookups made: {result['lookups']}")
+    print(
+        f"order p50 - FAQ p50 = {extra:.1f} ms (the API's {args.api_ms:.0f} ms and one signed call); "
+        f"order lookups made: {result['lookups']}"
+    )
     return result
 
 

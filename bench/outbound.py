@@ -48,18 +48,21 @@ async def _per_request(send: Callable[[], Awaitable[Any]], requests: int) -> tup
 async def _measure(url: str, requests: int) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as plain:
+
         async def via_httpcore() -> Any:
             return (await plain.post(url, json=BODY)).json()
 
         cpu, wall = await _per_request(via_httpcore, requests)
         results["httpx (httpcore)"] = {"cpu_us": cpu, "wall_us": wall}
     async with open_client(timeout=httpx.Timeout(5.0)) as ours:
+
         async def via_transport() -> Any:
             return (await ours.post(url, json=BODY)).json()
 
         cpu, wall = await _per_request(via_transport, requests)
         results["httpx on seabot's aiohttp transport"] = {"cpu_us": cpu, "wall_us": wall}
     async with aiohttp.ClientSession() as session:
+
         async def bare() -> Any:
             async with session.post(url, json=BODY) as response:
                 return await response.json()

@@ -53,8 +53,10 @@ def _own_cases() -> list[dict]:
         from tests.core.test_routing_cases import CASES, NOT_HANDOFF
     except ImportError:
         return []
-    rows = [{"lang": lang, "text": text, "tier": tier or "handoff", "handoff": handoff}
-            for lang, text, tier, handoff in CASES]
+    rows = [
+        {"lang": lang, "text": text, "tier": tier or "handoff", "handoff": handoff}
+        for lang, text, tier, handoff in CASES
+    ]
     rows += [{"lang": None, "text": text, "tier": "fast", "handoff": False} for text in NOT_HANDOFF]
     return rows
 

@@ -374,7 +374,7 @@ metrics_token = "{METRICS_TOKEN}"
 [console]
 port = {free_port()}
 [storage]
-path = "{(folder / 'seabot.db').as_posix()}"
+path = "{(folder / "seabot.db").as_posix()}"
 [llm]
 base_url = "{llm_url}/v1"
 api_key = "bench-key"

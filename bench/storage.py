@@ -44,12 +44,18 @@ def run(folder: Path, *, background: bool, rate: float | None, seconds: float) -
         timed(store.claim, 32, [])
         conversation = timed(store.conversation, "shop", "line", user, ChatKind.PRIVATE)
         timed(store.recent, conversation.id, 20)
-        row = StoredMessage(conversation.id, "shop", "line", user, user, Role.CUSTOMER, message.text, inbound_id=message.message_id)
+        row = StoredMessage(
+            conversation.id, "shop", "line", user, user, Role.CUSTOMER, message.text, inbound_id=message.message_id
+        )
         timed(store.append, row, conversation_lang="en" if count % 2 else "th")
         answer = StoredMessage(conversation.id, "shop", "line", user, user, Role.BOT, "Your order is on its way. " * 6,
                                inbound_id=message.message_id, cost_usd=0.0001)  # fmt: skip
         timed(store.append, answer)
-        timed(store.mark_answered, enqueued.inbox_id, Reply("shop", "line", user, user, answer.text, "en", message.message_id))
+        timed(
+            store.mark_answered,
+            enqueued.inbox_id,
+            Reply("shop", "line", user, user, answer.text, "en", message.message_id),
+        )
         timed(store.mark_done, enqueued.inbox_id)
         count += 1
         if rate:

@@ -65,7 +65,9 @@ def status(code: int, *, retry_after: str | None = None, body: str | None = None
     return Behaviour("status", code=code, headers=headers, body=body)
 
 
-def raw(body: str, code: int = 200, content_type: str = "application/json", headers: dict[str, str] | None = None) -> Behaviour:
+def raw(
+    body: str, code: int = 200, content_type: str = "application/json", headers: dict[str, str] | None = None
+) -> Behaviour:
     return Behaviour("raw", body=body, code=code, headers={"content-type": content_type, **(headers or {})})
 
 
@@ -73,7 +75,9 @@ def refusal(text: str = "I'm sorry, I can't help with that.") -> Behaviour:
     return Behaviour("refusal", text=text)
 
 
-def error_object(message: str = "The server had an error", *, code: object = None, kind: str = "server_error") -> Behaviour:
+def error_object(
+    message: str = "The server had an error", *, code: object = None, kind: str = "server_error"
+) -> Behaviour:
     error = {"message": message, "type": kind, "param": None, "code": code}
     return Behaviour("error_object", body=json.dumps({"error": error}))
 
@@ -172,7 +176,9 @@ class FakeLLM:
             )  # fmt: skip
         if behaviour.kind == "status":
             body_text = behaviour.body or json.dumps({"error": {"message": f"status {behaviour.code}"}})
-            return Response(body_text, status_code=behaviour.code, headers=behaviour.headers, media_type="application/json")
+            return Response(
+                body_text, status_code=behaviour.code, headers=behaviour.headers, media_type="application/json"
+            )
         return Response(behaviour.body or "", status_code=behaviour.code, headers=behaviour.headers)
 
     async def hook(self, request: Request) -> Response:
@@ -207,7 +213,15 @@ def _stream(model: str, behaviour: Behaviour, include_usage: bool, chunk_delay_s
         if include_usage:  # usage only here, in a last chunk with no choices
             usage = {"prompt_tokens": behaviour.tokens_in, "completion_tokens": behaviour.tokens_out,
                      "total_tokens": behaviour.tokens_in + behaviour.tokens_out}  # fmt: skip
-            yield event({"id": "chatcmpl-test", "object": "chat.completion.chunk", "model": model, "choices": [], "usage": usage})
+            yield event(
+                {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion.chunk",
+                    "model": model,
+                    "choices": [],
+                    "usage": usage,
+                }
+            )
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(body(), media_type="text/event-stream")

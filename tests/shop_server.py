@@ -99,7 +99,11 @@ def shopify_order(name: str = "#1001", **fields: Any) -> dict[str, Any]:
                 "estimatedDeliveryAt": "2026-06-14T10:00:00Z",
                 "deliveredAt": None,
                 "trackingInfo": [
-                    {"company": "J&T Express", "number": "JT0012345678", "url": "https://jet.co.id/track?awb=JT0012345678"}
+                    {
+                        "company": "J&T Express",
+                        "number": "JT0012345678",
+                        "url": "https://jet.co.id/track?awb=JT0012345678",
+                    }
                 ],
             }
         ],
@@ -172,7 +176,9 @@ class ShopStandIn:
     async def _record(self, vendor: str, request: Request) -> tuple[bytes, Response | None]:
         body = await request.body()
         with self.lock:
-            self.requests.append(Seen(vendor, request.url.path, {k.lower(): v for k, v in request.headers.items()}, body))
+            self.requests.append(
+                Seen(vendor, request.url.path, {k.lower(): v for k, v in request.headers.items()}, body)
+            )
             queue = self.scripts.get(vendor)
             behaviour = queue.popleft() if queue else None
         while behaviour is not None and behaviour.kind == "delay":
@@ -195,8 +201,14 @@ class ShopStandIn:
             return scripted
         timestamp = request.headers.get("x-seabot-timestamp", "")
         given = request.headers.get("x-seabot-signature", "")
-        expected = "sha256=" + hmac.new(HTTP_SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(given, expected) or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 300:
+        expected = (
+            "sha256=" + hmac.new(HTTP_SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        )
+        if (
+            not hmac.compare_digest(given, expected)
+            or not timestamp.isdigit()
+            or abs(time.time() - int(timestamp)) > 300
+        ):
             return JSONResponse({"error": "bad signature"}, status_code=401)
         query = json.loads(body)
         entry = self.http_orders.get(query["order_ref"])
@@ -263,13 +275,19 @@ def serve_shop() -> Iterator[ShopStandIn]:
         server.stop()
 
 
-def http_source(shop: ShopStandIn, http: httpx.AsyncClient, resilience: Resilience = FAST, secret: str = HTTP_SECRET) -> HttpOrderSource:
+def http_source(
+    shop: ShopStandIn, http: httpx.AsyncClient, resilience: Resilience = FAST, secret: str = HTTP_SECRET
+) -> HttpOrderSource:
     return HttpOrderSource(http, f"{shop.url}/seabot/orders", secret, resilience=resilience)
 
 
-def shopify_source(shop: ShopStandIn, http: httpx.AsyncClient, resilience: Resilience = FAST, token: str = SHOPIFY_TOKEN) -> ShopifyOrderSource:
+def shopify_source(
+    shop: ShopStandIn, http: httpx.AsyncClient, resilience: Resilience = FAST, token: str = SHOPIFY_TOKEN
+) -> ShopifyOrderSource:
     return ShopifyOrderSource(http, "seabot-test.myshopify.com", token, api_base=shop.url, resilience=resilience)
 
 
-def woo_source(shop: ShopStandIn, http: httpx.AsyncClient, resilience: Resilience = FAST, secret: str = WOO_SECRET) -> WooCommerceOrderSource:
+def woo_source(
+    shop: ShopStandIn, http: httpx.AsyncClient, resilience: Resilience = FAST, secret: str = WOO_SECRET
+) -> WooCommerceOrderSource:
     return WooCommerceOrderSource(http, shop.url, WOO_KEY, secret, resilience=resilience)

@@ -58,16 +58,19 @@ def build() -> dict[str, object]:
                 grams[index][padded[k : k + TRIGRAM]] += freq
     totals = [sum(counter.values()) for counter in grams]
     trigrams = {
-        gram: [round(math.log(grams[i][gram] / totals[i]), 2) if grams[i][gram] else None
-               for i in range(len(LANGS))]
+        gram: [round(math.log(grams[i][gram] / totals[i]), 2) if grams[i][gram] else None for i in range(len(LANGS))]
         for gram in sorted(set().union(*grams))
     }
     word_rows = {
         word: [round(entry[lang], 2) if lang in entry else None for lang in LANGS]
         for word, entry in sorted(words.items())
     }
-    return {"langs": list(LANGS), "source": "wordfreq 3.1.1 small lists (CC BY-SA 4.0)",
-            "words": word_rows, "trigrams": trigrams}
+    return {
+        "langs": list(LANGS),
+        "source": "wordfreq 3.1.1 small lists (CC BY-SA 4.0)",
+        "words": word_rows,
+        "trigrams": trigrams,
+    }
 
 
 def main() -> None:

@@ -62,8 +62,10 @@ HOLDOUT_OUT = Path("/tmp/idms_holdout.jsonl")
 #: The lean of a word is measured within each register and then averaged, so a word that is
 #: common in only one side's topic (politics vs restaurant reviews) does not become a marker.
 REGISTERS = {
-    "informal": ({"malay-dataset-political": 0.85, "malay-dataset-normalization-twitter": 0.15},
-                 {"indonlu-train": 0.48, "stif": 0.48, "nusax": 0.04}),
+    "informal": (
+        {"malay-dataset-political": 0.85, "malay-dataset-normalization-twitter": 0.15},
+        {"indonlu-train": 0.48, "stif": 0.48, "nusax": 0.04},
+    ),
     "news": ({"dslcc": 1.0}, {"dslcc": 1.0}),
     "textbook": ({"talpco": 1.0}, {"talpco": 1.0}),
 }
@@ -137,9 +139,12 @@ class _Side:
 def count(train: Path, holdout: bool) -> tuple[dict[str, dict[str, _Side]], list[dict[str, str]]]:
     """Per register and language, document frequencies; and the held-out lines."""
     markers = _markers()
-    lines = {(lang, src): (train / f"{lang}.{src}.txt").read_text("utf-8").splitlines()
-             for ms_files, id_files in REGISTERS.values()
-             for lang, files in (("ms", ms_files), ("id", id_files)) for src in files}
+    lines = {
+        (lang, src): (train / f"{lang}.{src}.txt").read_text("utf-8").splitlines()
+        for ms_files, id_files in REGISTERS.values()
+        for lang, files in (("ms", ms_files), ("id", id_files))
+        for src in files
+    }
     same = set(lines["ms", "talpco"]) & set(lines["id", "talpco"])
     names = {lang: _names([x for (lg, _), ls in lines.items() if lg == lang for x in ls]) for lang in ("ms", "id")}
     held: list[dict[str, str]] = []
@@ -166,7 +171,9 @@ def count(train: Path, holdout: bool) -> tuple[dict[str, dict[str, _Side]], list
                         continue
                     docs.update(words - drop)
                     if register == "informal":
-                        pairs.update({f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a not in drop and b not in drop})
+                        pairs.update(
+                            {f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a not in drop and b not in drop}
+                        )
                     n_docs += 1
                 mass = sum(docs.values())
                 for word, n in docs.items():
@@ -221,8 +228,11 @@ def build(train: Path, holdout: bool) -> tuple[dict[str, object], list[dict[str,
             gap = (wf[0] if wf[0] is not None else _WORDFREQ_FLOOR) - (wf[1] if wf[1] is not None else _WORDFREQ_FLOOR)
             mixed = trust * corpus + (1 - trust) * max(-CLIP, min(CLIP, gap))
         delta[word] = round(max(-CLIP, min(CLIP, mixed)), 2)
-    return {"source": "shared/langid/train (ms.*, id.*) smoothed with wordfreq 3.1.1; CC BY-SA 4.0",
-            "id_minus_ms": delta, "pairs": _pairs(registers["informal"])}, held
+    return {
+        "source": "shared/langid/train (ms.*, id.*) smoothed with wordfreq 3.1.1; CC BY-SA 4.0",
+        "id_minus_ms": delta,
+        "pairs": _pairs(registers["informal"]),
+    }, held
 
 
 def _pairs(sides: dict[str, _Side]) -> dict[str, float]:

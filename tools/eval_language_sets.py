@@ -75,8 +75,12 @@ def main() -> None:
     parser.add_argument("--show", default="full", choices=("full", *SIZES), help="which misses to print")
     parser.add_argument("--only", default="", help="only the sets whose file name contains this")
     parser.add_argument("--holdout", action="store_true", help="also score the hold-out lines")
-    parser.add_argument("--lines", type=Path, help="also score this JSONL file of {text, lang, source} per source, "
-                        "e.g. /tmp/idms_holdout.jsonl from tools/build_language_idms.py --holdout")
+    parser.add_argument(
+        "--lines",
+        type=Path,
+        help="also score this JSONL file of {text, lang, source} per source, "
+        "e.g. /tmp/idms_holdout.jsonl from tools/build_language_idms.py --holdout",
+    )
     args = parser.parse_args()
     detector = LanguageDetector()
     if args.lines:

@@ -45,7 +45,9 @@ def describe_metrics(metrics: Metrics) -> None:
     metrics.describe(SEND_FAILURES, "counter", "Failed platform API sends by channel and reason")
     metrics.describe(RATE_LIMITED, "counter", "Platform API answers 429 Too Many Requests, by channel")
     metrics.describe(LINE_PUSHES, "counter", "LINE push messages sent (count against the monthly quota), by bot")
-    metrics.describe(WECHAT_CS_SENDS, "counter", "WeChat customer-service messages sent (5 per 48 h per customer), by bot")
+    metrics.describe(
+        WECHAT_CS_SENDS, "counter", "WeChat customer-service messages sent (5 per 48 h per customer), by bot"
+    )
 
 
 @dataclass(frozen=True, slots=True)

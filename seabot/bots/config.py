@@ -149,8 +149,14 @@ class LLMConfig:
             providers={
                 DEFAULT_PROVIDER: ProviderSpec(DEFAULT_PROVIDER, self.base_url, self.api_key, stream=self.stream),
                 **{
-                    name: ProviderSpec(name, p.base_url, p.api_key, timeout_s=p.timeout_s, stream=p.stream,
-                                       max_connections=p.max_connections)  # fmt: skip
+                    name: ProviderSpec(
+                        name,
+                        p.base_url,
+                        p.api_key,
+                        timeout_s=p.timeout_s,
+                        stream=p.stream,
+                        max_connections=p.max_connections,
+                    )
                     for name, p in self.providers.items()
                 },
             },
@@ -268,14 +274,18 @@ def _https_url(s: Section, key: str, default: str) -> str:
     """A public address the platforms reach: https (they refuse plain http webhooks)."""
     value = s.text(key, default).rstrip("/")
     if value and not value.startswith("https://"):
-        s.problem(f"must be the https:// address the platforms reach, such as https://bot.example.com, got {value!r}", key)
+        s.problem(
+            f"must be the https:// address the platforms reach, such as https://bot.example.com, got {value!r}", key
+        )
     return value
 
 
 def _coalesce_gap(s: Section, default: float) -> float:
     gap = s.number("coalesce_gap_s", default)
     if gap is not None and gap > 10:
-        s.problem(f"must be at most 10 (seconds a customer's lines wait for the next one), got {gap:g}", "coalesce_gap_s")
+        s.problem(
+            f"must be at most 10 (seconds a customer's lines wait for the next one), got {gap:g}", "coalesce_gap_s"
+        )
     return gap
 
 
@@ -468,7 +478,7 @@ def _postbacks(s: Section, languages: tuple[str, ...]) -> dict[str, dict[str, st
             answers[lang] = table.text(lang, required=True, non_empty=True)
         table.finish()
         if not answers:
-            s.problem("needs a reply in at least one language, e.g. { en = \"Added to your cart\" }", data)
+            s.problem('needs a reply in at least one language, e.g. { en = "Added to your cart" }', data)
         replies[data] = answers
     s.finish()
     return replies
@@ -487,7 +497,7 @@ def _faq(s: Section, languages: tuple[str, ...]) -> tuple[FaqEntry, ...]:
             e.problem(f"{topic!r} is already the topic of faq[{seen[topic]}]; topics must be unique", "topic")
         seen.setdefault(topic, i)
         if not e.has("q"):
-            e.problem("is required: sample questions per language, q.<lang> = [\"…\"]", "q")
+            e.problem('is required: sample questions per language, q.<lang> = ["…"]', "q")
         questions = _per_language(e, "q", list, languages)
         answers = _per_language(e, "a", str, languages)
         e.finish()

@@ -1,8 +1,8 @@
 """Errors of the merchant-facing layer (config, CLI, server).
 
-    BotsError
-     ├── ConfigError     the configuration has problems; ``problems`` lists every one
-     └── UnknownBotError  a command named a bot the configuration does not have
+BotsError
+ ├── ConfigError     the configuration has problems; ``problems`` lists every one
+ └── UnknownBotError  a command named a bot the configuration does not have
 """
 
 from __future__ import annotations

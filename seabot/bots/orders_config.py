@@ -1,11 +1,11 @@
 """Reading ``[bots.<id>.orders]`` into a typed order-source config, every problem with its key path.
 
-    [bots.shop.orders]
-    kind = "http"            # or "shopify" | "woocommerce"
-    url = "https://shop.example.com/seabot/orders"
-    secret = "${SHOP_ORDERS_SECRET}"
-    timeout_s = 5            # optional, every kind
-    lookups_per_hour = 5     # optional, every kind: order lookups per customer
+[bots.shop.orders]
+kind = "http"            # or "shopify" | "woocommerce"
+url = "https://shop.example.com/seabot/orders"
+secret = "${SHOP_ORDERS_SECRET}"
+timeout_s = 5            # optional, every kind
+lookups_per_hour = 5     # optional, every kind: order lookups per customer
 """
 
 from __future__ import annotations

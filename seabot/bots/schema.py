@@ -10,7 +10,14 @@ __all__ = ["Section"]
 
 T = TypeVar("T")
 _MISSING = object()
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list", dict: "a table"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
 
 
 class Section:
@@ -56,7 +63,9 @@ class Section:
             self.problem("must not be empty", name)
         return value
 
-    def number(self, name: str, default: Any = _MISSING, *, minimum: float | None = 0.0, positive: bool = False) -> float:
+    def number(
+        self, name: str, default: Any = _MISSING, *, minimum: float | None = 0.0, positive: bool = False
+    ) -> float:
         value = self.get(name, float, default)
         if value is None:
             return value  # type: ignore[return-value]

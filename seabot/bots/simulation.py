@@ -63,7 +63,9 @@ class _PlatformStandIn:
         body = await request.body()
         payload: dict[str, Any]
         try:
-            payload = json.loads(body) if body and body.lstrip().startswith(b"{") else dict(httpx.QueryParams(body.decode()))
+            payload = (
+                json.loads(body) if body and body.lstrip().startswith(b"{") else dict(httpx.QueryParams(body.decode()))
+            )
         except (ValueError, UnicodeDecodeError):
             payload = {}
         path = request.url.path
@@ -71,7 +73,9 @@ class _PlatformStandIn:
         if self.texts:
             self.arrived.set()
         answer = self.module.api_answer(path, payload)
-        return JSONResponse(answer if answer is not None else {"error": "not simulated"}, status_code=200 if answer is not None else 404)
+        return JSONResponse(
+            answer if answer is not None else {"error": "not simulated"}, status_code=200 if answer is not None else 404
+        )
 
 
 @contextlib.asynccontextmanager

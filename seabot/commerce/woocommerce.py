@@ -123,7 +123,8 @@ def _parse(data: Any, ref: str, where: str) -> OrderLookup:
         status=status,
         placed_at=parse_datetime(data.get("date_created_gmt")) or parse_datetime(data.get("date_created")),
         items=items,
-        carrier=text_or_none(tracking.get("custom_tracking_provider")) or text_or_none(tracking.get("tracking_provider")),
+        carrier=text_or_none(tracking.get("custom_tracking_provider"))
+        or text_or_none(tracking.get("tracking_provider")),
         tracking_number=text_or_none(tracking.get("tracking_number")),
         tracking_url=text_or_none(tracking.get("custom_tracking_link")),
         eta=parse_date(tracking.get("estimated_delivery")),

@@ -65,7 +65,13 @@ class BudgetGuard:
         fraction, reason = max(fractions)
         if fraction >= 1.0:
             return BudgetVerdict(None, fraction, reason)
-        cap = "fast" if fraction >= self._policy.fast_from else "balanced" if fraction >= self._policy.balanced_from else None
+        cap = (
+            "fast"
+            if fraction >= self._policy.fast_from
+            else "balanced"
+            if fraction >= self._policy.balanced_from
+            else None
+        )
         if cap is not None and _rank(tier) > _rank(cap):
             return BudgetVerdict(cap, fraction, reason)
         return BudgetVerdict(tier, fraction)

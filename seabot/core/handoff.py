@@ -62,7 +62,9 @@ class HandoffNotifier:
         try:
             response = await self._http.post(url, json=asdict(notice), timeout=self._timeout_s)
         except httpx.HTTPError as exc:
-            log.warning("handoff webhook unreachable", extra={"bot": notice.bot_id, "host": host, "error": type(exc).__name__})
+            log.warning(
+                "handoff webhook unreachable", extra={"bot": notice.bot_id, "host": host, "error": type(exc).__name__}
+            )
             return False
         if not response.is_success:
             log.warning(

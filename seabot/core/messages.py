@@ -68,7 +68,9 @@ class InboundMessage:
     def storable(self) -> InboundMessage:
         """This message with every text field as it can be stored (lone surrogates replaced),
         flagged ``repaired`` when anything changed: a message is never refused for its text."""
-        message_id, user_id, chat_id = (storable(v, identifier=True) for v in (self.message_id, self.user_id, self.chat_id))
+        message_id, user_id, chat_id = (
+            storable(v, identifier=True) for v in (self.message_id, self.user_id, self.chat_id)
+        )
         text = storable(self.text)
         locale, handle = (storable(v) if v is not None else (None, False) for v in (self.locale, self.reply_handle))
         if not any(changed for _, changed in (message_id, user_id, chat_id, text, locale, handle)):

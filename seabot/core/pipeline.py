@@ -60,7 +60,9 @@ class Detector(Protocol):
 
 
 class MessageRouter(Protocol):
-    def route(self, text: str, *, lang: str | None = None, previous_customer_texts: Sequence[str] = ()) -> _Decision: ...
+    def route(
+        self, text: str, *, lang: str | None = None, previous_customer_texts: Sequence[str] = ()
+    ) -> _Decision: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,12 +224,12 @@ class Pipeline:
         text = phrase(Phrase.FOLLOW_UP, lang, name=self.bot.display_name, fallback_lang=self.bot.default_language)
         answer = Answer(text=text, responder="offline", fallback=True)
         try:
-            conversation = self._store.conversation(
-                message.bot_id, message.channel, message.chat_id, message.chat_kind
-            )
+            conversation = self._store.conversation(message.bot_id, message.channel, message.chat_id, message.chat_kind)
             return await self._finish(message, conversation, answer, lang, started)
         except Exception as exc:  # noqa: BLE001 - the note goes out even when the store is what fails
-            log.error("follow-up note not recorded in the history: %s", type(exc).__name__, extra={"bot": self.bot.bot_id})
+            log.error(
+                "follow-up note not recorded in the history: %s", type(exc).__name__, extra={"bot": self.bot.bot_id}
+            )
             return self._reply(message, text, lang)
 
     # -- helpers ------------------------------------------------------------------------------
@@ -310,7 +312,9 @@ class Pipeline:
         responder: str = "builtin",
     ) -> Reply:
         text = phrase(which, lang, name=self.bot.display_name, fallback_lang=self.bot.default_language)
-        return await self._finish(message, conversation, Answer(text=text, responder=responder, tier=tier), lang, started)
+        return await self._finish(
+            message, conversation, Answer(text=text, responder=responder, tier=tier), lang, started
+        )
 
     async def _remember(
         self,

@@ -26,9 +26,7 @@ def erase_customer(conn: sqlite3.Connection, bot_id: str, user_id: str) -> Erasu
         (bot_id, user_id, *private_ids),
     ).fetchall()
     cache_keys = sorted({normalize(text) for (text,) in questions})
-    messages = conn.execute(
-        f"DELETE FROM messages WHERE conversation_id IN ({marks})", private_ids
-    ).rowcount
+    messages = conn.execute(f"DELETE FROM messages WHERE conversation_id IN ({marks})", private_ids).rowcount
     # In groups: the customer's own messages and the bot's replies to them.
     messages += conn.execute(
         "DELETE FROM messages WHERE bot_id = ? AND inbound_id IN ("

@@ -84,9 +84,7 @@ def release_handoff(conn: sqlite3.Connection, bot_id: str, user_or_chat_id: str,
         ).fetchall()
     ]
     for conversation_id in ids:
-        conn.execute(
-            "UPDATE conversations SET handoff = 0, updated_at = ? WHERE id = ?", (now, conversation_id)
-        )
+        conn.execute("UPDATE conversations SET handoff = 0, updated_at = ? WHERE id = ?", (now, conversation_id))
         conn.execute(
             "UPDATE handoffs SET released_at = ? WHERE conversation_id = ? AND released_at IS NULL",
             (now, conversation_id),

@@ -144,6 +144,4 @@ def _add_llm_tables(db: sqlite_utils.Database) -> None:
     indexes = {index.name for index in db["messages"].indexes}  # type: ignore[union-attr]
     if "idx_messages_spend" not in indexes:
         # Spend per bot per day and per conversation is summed from the replies' cost.
-        db.execute(
-            "CREATE INDEX idx_messages_spend ON messages (bot_id, created_at, cost_usd) WHERE role = 'bot'"
-        )
+        db.execute("CREATE INDEX idx_messages_spend ON messages (bot_id, created_at, cost_usd) WHERE role = 'bot'")

@@ -496,9 +496,16 @@ class SqliteStore:
         )
         found = [
             ConversationSummary(
-                r[0], r[1], r[2], ChatKind(r[3]), r[4], bool(r[5]), int(r[6]),
-                tuple(sorted(u for u in (r[7] or "").split(",") if u)), float(r[8] or 0.0),
-            )  # fmt: skip
+                r[0],
+                r[1],
+                r[2],
+                ChatKind(r[3]),
+                r[4],
+                bool(r[5]),
+                int(r[6]),
+                tuple(sorted(u for u in (r[7] or "").split(",") if u)),
+                float(r[8] or 0.0),
+            )
             for r in rows
         ]
         return [c for c in found if c.handoff] if handoff_only else found

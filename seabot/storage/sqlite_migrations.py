@@ -133,8 +133,7 @@ def migrate(
         current = schema_version(conn)
         if current > latest:
             raise SchemaTooNew(
-                f"database {path} has schema version {current}, newer than this seabot knows ({latest}); "
-                "upgrade seabot"
+                f"database {path} has schema version {current}, newer than this seabot knows ({latest}); upgrade seabot"
             )
         target = _target()
         # Until every table has moved to numbered migrations, create_schema may gain a table or

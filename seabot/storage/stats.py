@@ -17,8 +17,7 @@ def daily_stats(conn: sqlite3.Connection, since: float, bot_id: str | None) -> l
     def grouped(column: str, role: str) -> dict[tuple[str, str], list[tuple[str | None, int]]]:
         found: dict[tuple[str, str], list[tuple[str | None, int]]] = {}
         for b, d, name, count in conn.execute(
-            f"SELECT bot_id, {day}, {column}, COUNT(*) FROM messages WHERE role = ? AND {scope}"
-            f" GROUP BY 1, 2, 3",
+            f"SELECT bot_id, {day}, {column}, COUNT(*) FROM messages WHERE role = ? AND {scope} GROUP BY 1, 2, 3",
             (role, *args),
         ):
             found.setdefault((b, d), []).append((name, count))
@@ -54,9 +53,7 @@ def daily_stats(conn: sqlite3.Connection, since: float, bot_id: str | None) -> l
         latencies.setdefault((b, d), []).append(float(ms))
     handoffs = {
         (b, d): int(n)
-        for b, d, n in conn.execute(
-            f"SELECT bot_id, {day}, COUNT(*) FROM handoffs WHERE {scope} GROUP BY 1, 2", args
-        )
+        for b, d, n in conn.execute(f"SELECT bot_id, {day}, COUNT(*) FROM handoffs WHERE {scope} GROUP BY 1, 2", args)
     }
     days = {(row[0], row[1]) for row in totals} | set(handoffs)
     by_key = {(row[0], row[1]): row for row in totals}

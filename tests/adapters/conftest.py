@@ -25,7 +25,9 @@ __all__ = ["FIXTURES", "LONG_ANSWER", "WAIT_S", "PlatformStandIn", "Recorded", "
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "platforms"
 # ~9,800 characters of sentences: more than two Telegram messages, one LINE message object
-LONG_ANSWER = " ".join(f"Return rule number {i} says that items must be unused and in their box." for i in range(1, 141))
+LONG_ANSWER = " ".join(
+    f"Return rule number {i} says that items must be unused and in their box." for i in range(1, 141)
+)
 
 
 @pytest.fixture
@@ -68,7 +70,9 @@ class SeabotServer:
             time.sleep(0.02)
 
     def metrics(self) -> str:
-        return httpx.get(f"{self.url}/metrics", headers={"authorization": "Bearer adapters-metrics"}, timeout=WAIT_S).text
+        return httpx.get(
+            f"{self.url}/metrics", headers={"authorization": "Bearer adapters-metrics"}, timeout=WAIT_S
+        ).text
 
 
 def bot_config(tmp_path: Path, channels: str, *, concurrency: int = 32) -> str:
@@ -78,7 +82,7 @@ concurrency = {concurrency}
 coalesce_gap_s = 0  # line by line: answering a customer's lines together has its own tests
 metrics_token = "adapters-metrics"
 [storage]
-path = "{(tmp_path / 'seabot.db').as_posix()}"
+path = "{(tmp_path / "seabot.db").as_posix()}"
 [bots.shop]
 display_name = "Test Shop"
 languages = ["en", "th", "zh"]

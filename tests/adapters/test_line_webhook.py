@@ -27,6 +27,8 @@ LINE = FIXTURES / "line"
 def expected() -> dict[str, dict[str, object]]:
     """The fixtures' expected signatures (read when a test needs them: ../shared may be absent)."""
     return json.loads((LINE / "expected.json").read_text(encoding="utf-8"))["files"]  # type: ignore[no-any-return]
+
+
 FAST = RetryPolicy(attempts=3, base_delay_s=0.01)
 
 
@@ -67,7 +69,9 @@ def post(app: SeabotServer, payload: dict[str, object]) -> int:
     return app.post("/webhooks/shop/line", body, {"X-Line-Signature": sign(body)}).status_code
 
 
-def text_event(event_id: str, text: str, *, source: dict[str, str] | None = None, **message: object) -> dict[str, object]:
+def text_event(
+    event_id: str, text: str, *, source: dict[str, str] | None = None, **message: object
+) -> dict[str, object]:
     return {"destination": "U123", "events": [{
         "type": "message", "mode": "active", "timestamp": 1700000000000, "webhookEventId": event_id,
         "deliveryContext": {"isRedelivery": False}, "replyToken": f"token-{event_id}",
@@ -160,17 +164,31 @@ def test_redelivery_is_answered_once(app: SeabotServer, platform: PlatformStandI
 
 
 @pytest.mark.shared
-def test_bad_signatures_and_bodies(app: SeabotServer, platform: PlatformStandIn, caplog: pytest.LogCaptureFixture) -> None:
+def test_bad_signatures_and_bodies(
+    app: SeabotServer, platform: PlatformStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
     vectors = json.loads((LINE / "signatures.json").read_text())["vectors"]
     for vector in vectors:
-        status = app.post("/webhooks/shop/line", vector["body"].encode(), {"X-Line-Signature": vector["x_line_signature"]})
+        status = app.post(
+            "/webhooks/shop/line", vector["body"].encode(), {"X-Line-Signature": vector["x_line_signature"]}
+        )
         assert status.status_code == (200 if vector["valid"] and vector["body"].startswith("{") else
                                       400 if vector["valid"] else 401), vector["name"]  # fmt: skip
     body = (LINE / "event_message_text_user.json").read_bytes()
     assert app.post("/webhooks/shop/line", body).status_code == 401
-    assert app.post("/webhooks/shop/line", body + b" ", {"X-Line-Signature": expected()["event_message_text_user.json"]["x_line_signature"]}).status_code == 401
+    assert (
+        app.post(
+            "/webhooks/shop/line",
+            body + b" ",
+            {"X-Line-Signature": expected()["event_message_text_user.json"]["x_line_signature"]},
+        ).status_code
+        == 401
+    )
     assert app.post("/webhooks/shop/line", b"{oops", {"X-Line-Signature": sign(b"{oops")}).status_code == 400
-    assert app.post("/webhooks/shop/line", b'{"events": 3}', {"X-Line-Signature": sign(b'{"events": 3}')}).status_code == 400
+    assert (
+        app.post("/webhooks/shop/line", b'{"events": 3}', {"X-Line-Signature": sign(b'{"events": 3}')}).status_code
+        == 400
+    )
     assert "Hello, World" not in caplog.text and "Hello, world" not in caplog.text
     app.settle()
     assert len(platform.calls(r"/v2/bot/")) == 1  # only the one correctly signed text event
@@ -299,7 +317,9 @@ def _postback(event_id: str, data: str) -> dict[str, object]:
     }]}  # fmt: skip
 
 
-def test_a_postback_is_an_event_not_customer_text(seabot: Callable[..., SeabotServer], platform: PlatformStandIn) -> None:
+def test_a_postback_is_an_event_not_customer_text(
+    seabot: Callable[..., SeabotServer], platform: PlatformStandIn
+) -> None:
     postbacks = '[bots.shop.postbacks]\n"action=buy&itemid=111" = { en = "Added to your cart.", th = "ใส่ตะกร้าแล้วค่ะ" }\n'
     app = seabot(channels(platform) + postbacks, ChannelOptions(line=LineOptions(retry=FAST)))
     assert post(app, _postback("pb-1", "action=buy&itemid=111")) == 200

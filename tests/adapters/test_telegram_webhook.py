@@ -50,9 +50,7 @@ def test_a_quick_answer_goes_out_without_a_typing_action(app: SeabotServer, plat
 
 
 @pytest.mark.shared
-def test_a_slow_answer_shows_typing_before_it(
-    seabot: Callable[..., SeabotServer], platform: PlatformStandIn
-) -> None:
+def test_a_slow_answer_shows_typing_before_it(seabot: Callable[..., SeabotServer], platform: PlatformStandIn) -> None:
     with serve_fake_llm() as llm:
         llm.always("m", stall(1.0))  # the model takes a second, then answers
         llm_table = f"""

@@ -30,6 +30,8 @@ WX = FIXTURES / "wechat"
 def sample() -> dict[str, Any]:
     """WeChat's official safe-mode sample (read when a test needs it: ../shared may be absent)."""
     return json.loads((WX / "mp_aes_official_sample.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
 FAST = RetryPolicy(attempts=3, base_delay_s=0.01)
 
 
@@ -171,7 +173,9 @@ def test_safe_mode_official_sample_decrypts_and_reply_is_encrypted(
     assert first.status_code == 200 and fromstring(first.content).findtext("Encrypt")
     # the compat-mode body carries the same message (same MsgId): a redelivery. WeChat only
     # redelivers when our response did not reach it, so the stored answer is said again.
-    compat = app.post("/webhooks/shop/wechat", (WX / "mp_aes_official_request_body.xml").read_bytes(), **sample()["query"])
+    compat = app.post(
+        "/webhooks/shop/wechat", (WX / "mp_aes_official_request_body.xml").read_bytes(), **sample()["query"]
+    )
     assert compat.status_code == 200 and fromstring(compat.content).findtext("Encrypt")
     crypto = WeChatCrypto(sample()["token"], sample()["encoding_aes_key"], sample()["app_id"])
     said = [
@@ -200,7 +204,9 @@ def test_safe_mode_official_sample_decrypts_and_reply_is_encrypted(
 
 
 @pytest.mark.shared
-def test_bad_input(seabot: Callable[..., SeabotServer], platform: PlatformStandIn, caplog: pytest.LogCaptureFixture) -> None:
+def test_bad_input(
+    seabot: Callable[..., SeabotServer], platform: PlatformStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
     app = seabot(channels(platform, aes=True, token=sample()["token"], app_id="wx0000000000000000"),
                  ChannelOptions(wechat=WechatOptions(retry=FAST, clock=lambda: sample_time())))  # fmt: skip
     safe = (WX / "mp_aes_official_request_body_safe_only.xml").read_bytes()
@@ -210,7 +216,12 @@ def test_bad_input(seabot: Callable[..., SeabotServer], platform: PlatformStandI
     body = (WX / "msg_text.xml").read_bytes()
     assert app.post("/webhooks/shop/wechat", body).status_code == 401  # no signature
     stamp = str(int(sample_time()))
-    assert app.post("/webhooks/shop/wechat", body, **{**query(sample()["token"], stamp), "signature": "0" * 40}).status_code == 401
+    assert (
+        app.post(
+            "/webhooks/shop/wechat", body, **{**query(sample()["token"], stamp), "signature": "0" * 40}
+        ).status_code
+        == 401
+    )
     # safe mode takes only encrypted messages: a correctly signed plaintext one is refused
     assert app.post("/webhooks/shop/wechat", body, **query(sample()["token"], stamp)).status_code == 401
     good = {**query(sample()["token"], stamp), "encrypt_type": "aes", "msg_signature": "0" * 40}

@@ -74,7 +74,7 @@ metrics_token = "{METRICS_TOKEN}"
 [console]
 port = {free_port()}
 [storage]
-path = "{(tmp_path / 'seabot.db').as_posix()}"
+path = "{(tmp_path / "seabot.db").as_posix()}"
 {llm}
 [bots.shop]
 display_name = "Test Shop"
@@ -151,7 +151,9 @@ def wechat_encrypted(xml: bytes, nonce: str | None = None) -> Signed:
     """``xml`` as a safe-mode callback (the config's bot has an EncodingAESKey): encrypted, with
     ``msg_signature`` over the ciphertext."""
     query = wechat_query(nonce)
-    encrypted = Decryptor(WECHAT_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID).encrypt(xml.decode(), query["nonce"], query["timestamp"])
+    encrypted = Decryptor(WECHAT_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID).encrypt(
+        xml.decode(), query["nonce"], query["timestamp"]
+    )
     encrypt = encrypted.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
     body = f"<xml><ToUserName><![CDATA[gh_shop]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>".encode()
     query.update(encrypt_type="aes", msg_signature=sign(WECHAT_TOKEN, query["timestamp"], query["nonce"], encrypt))
@@ -312,9 +314,7 @@ class InProcessServer:
 
 
 @pytest.fixture
-def serve_in_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., InProcessServer]]:
+def serve_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., InProcessServer]]:
     """The real app (``create_app`` with its lifespan and worker) on a loopback port in this process."""
     monkeypatch.setenv("PTB_TIMEDELTA", "1")  # PTB's own deprecation warning is an error here
     running: list[tuple[ThreadServer, Runtime]] = []

@@ -34,7 +34,9 @@ def test_piped_chat_answers_each_line_in_its_language_and_history_keeps_it(
     assert result.stdout.splitlines() == [time_answers["th"], time_answers["id"], cost_answers["zh"]]
     assert "Traceback" not in result.stderr
 
-    history = run(seabot_cmd, "history", "--config", str(shipped_config), "--bot", "demo-shop", "--user", "u1", "--json")
+    history = run(
+        seabot_cmd, "history", "--config", str(shipped_config), "--bot", "demo-shop", "--user", "u1", "--json"
+    )
     assert history.returncode == 0, history.stderr
     rows = [json.loads(line) for line in history.stdout.splitlines()]
     assert [(r["role"], r["lang"]) for r in rows] == [
@@ -58,7 +60,9 @@ def test_conversation_continues_across_runs(seabot_cmd: list[str], shipped_confi
 def test_bad_input_on_stdin_gets_clear_answers_not_tracebacks(seabot_cmd: list[str], shipped_config: Path) -> None:
     big = ("ส่งของกี่วัน " * 9000).encode()  # ~100 KB in one message
     stdin = b"   \n\xff\xfe\xfd not utf-8\n" + big + b"\nwhere is my order\n"
-    result = run(seabot_cmd, "chat", "--config", str(shipped_config), "--bot", "demo-shop", "--user", "bad", stdin=stdin)
+    result = run(
+        seabot_cmd, "chat", "--config", str(shipped_config), "--bot", "demo-shop", "--user", "bad", stdin=stdin
+    )
     assert "Traceback" not in result.stderr
     assert "line 2 is not valid UTF-8" in result.stderr
     assert result.returncode == 1  # a line could not be read, and the run says so

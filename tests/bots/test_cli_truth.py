@@ -56,7 +56,13 @@ def test_conversations_list_the_ids_the_other_commands_take_and_history_shows_th
     assert "level=info" not in chat.stderr  # the handoff's INFO line stays off the conversation
     listed = seabot("conversations", "--config", str(config), "--json", cwd=tmp_path)
     [row] = [json.loads(line) for line in listed.stdout.splitlines()]
-    assert (row["bot"], row["channel"], row["chat_id"], row["messages"], row["handoff"]) == ("shop", "console", "ploy", 4, True)
+    assert (row["bot"], row["channel"], row["chat_id"], row["messages"], row["handoff"]) == (
+        "shop",
+        "console",
+        "ploy",
+        4,
+        True,
+    )
     table = seabot("conversations", "--config", str(config), cwd=tmp_path)
     assert "ploy" in table.stdout and "seabot history --bot BOT --user CHAT" in table.stdout
     history = seabot("history", "--config", str(config), "--bot", "shop", "--user", row["chat_id"], cwd=tmp_path)
@@ -75,5 +81,7 @@ def test_simulate_says_where_its_conversation_is_kept(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     hint = re.search(r"seabot history --simulated --config \S+ --bot shop --user (\S+?),", done.stderr)
     assert "s.simulate.db" in done.stderr and hint, done.stderr
-    history = seabot("history", "--simulated", "--config", str(config), "--bot", "shop", "--user", hint.group(1), cwd=tmp_path)
+    history = seabot(
+        "history", "--simulated", "--config", str(config), "--bot", "shop", "--user", hint.group(1), cwd=tmp_path
+    )
     assert "how long is shipping" in history.stdout

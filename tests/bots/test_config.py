@@ -56,13 +56,16 @@ def test_minimal_config_defaults(write_config: Callable[[str], Path], tmp_path: 
 
 
 def test_env_interpolation_with_default_and_empty(write_config: Callable[[str], Path], tmp_path: Path) -> None:
-    text = MINIMAL.format(db=tmp_path / "x.db") + """
+    text = (
+        MINIMAL.format(db=tmp_path / "x.db")
+        + """
 [llm]
 api_key = "${KEY:-}"
 base_url = "${BASE:-http://127.0.0.1:9/v1}"
 [llm.tiers.fast]
 model = "${MODEL}"
 """
+    )
     config = load_config(write_config(text), {"MODEL": "tiny"})
     assert config.llm.api_key == "" and not config.llm.enabled
     assert config.llm.base_url == "http://127.0.0.1:9/v1"
@@ -72,7 +75,10 @@ model = "${MODEL}"
 
 
 def test_missing_env_variable_names_the_key(write_config: Callable[[str], Path], tmp_path: Path) -> None:
-    text = MINIMAL.format(db=tmp_path / "x.db") + '[bots.shop.line]\nchannel_secret = "${LINE_SECRET}"\naccess_token = "t"\n'
+    text = (
+        MINIMAL.format(db=tmp_path / "x.db")
+        + '[bots.shop.line]\nchannel_secret = "${LINE_SECRET}"\naccess_token = "t"\n'
+    )
     assert problems_of(write_config(text)) == [
         "bots.shop.line.channel_secret: environment variable LINE_SECRET is not set"
     ]
@@ -84,7 +90,7 @@ def test_every_problem_is_listed_at_once(write_config: Callable[[str], Path], tm
 port = 70000
 colour = "blue"
 [storage]
-path = "{tmp_path / 'x.db'}"
+path = "{tmp_path / "x.db"}"
 [llm.tiers.turbo]
 model = "x"
 [llm.tiers.fast]

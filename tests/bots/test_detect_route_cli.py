@@ -17,7 +17,9 @@ def run(cmd: list[str], config: Path, *args: str) -> subprocess.CompletedProcess
 
 
 def test_detect_texts(seabot_cmd: list[str], shipped_config: Path) -> None:
-    result = run(seabot_cmd, shipped_config, "detect", "ส่งของกี่วันคะ", "运费多少钱？", "Berapa lama pengiriman?", "🙂 12345")
+    result = run(
+        seabot_cmd, shipped_config, "detect", "ส่งของกี่วันคะ", "运费多少钱？", "Berapa lama pengiriman?", "🙂 12345"
+    )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["lang"] for r in rows] == ["th", "zh", "id", "und"]
@@ -31,7 +33,8 @@ def test_detect_jsonl_answers_every_line_in_order_and_names_bad_ones(
     source = tmp_path / "in.jsonl"
     source.write_bytes(
         b'{"text": "xin ch\\u00e0o shop"}\nnot json\n{"id": 3}\n\xff\xfe\n{"text": "\\ud800"}\n'
-        + json.dumps({"text": "a" * 100_000}).encode() + b'\n{"text": "\\u0000\\u0001"}\n'
+        + json.dumps({"text": "a" * 100_000}).encode()
+        + b'\n{"text": "\\u0000\\u0001"}\n'
     )
     result = run(seabot_cmd, shipped_config, "detect", "--jsonl", str(source))
     assert result.returncode == 1  # some lines were bad, and the run says so

@@ -24,7 +24,9 @@ def test_forget_erases_history_inbox_cache_and_group_messages(seabot_cmd: list[s
         assert chat.returncode == 0, chat.stderr
     store = SqliteStore(load_config(shipped_config, {}).storage.path)
     now = time.time()
-    store.cache_answer(CachedAnswer("demo-shop", "en", normalize("where is my order"), "cached", None, "fast", now, now + 60))
+    store.cache_answer(
+        CachedAnswer("demo-shop", "en", normalize("where is my order"), "cached", None, "fast", now, now + 60)
+    )
     store.enqueue(InboundMessage(bot_id="demo-shop", channel="line", message_id="e1", user_id="alice", chat_id="alice"))
     store.enqueue(InboundMessage(bot_id="demo-shop", channel="line", message_id="e2", user_id="bob", chat_id="bob"))
     group = store.conversation("demo-shop", "line", "G1", ChatKind.GROUP)

@@ -62,8 +62,9 @@ class App:
                 headers: dict[str, str] | None = None, query: dict[str, str] | None = None) -> httpx.Response:  # fmt: skip
         content: Any = body if isinstance(body, bytes) else _async(body)
         return self.runner.run(
-            self.client.request(method, f"/webhooks/shop/{route}", content=content, headers=headers or {},
-                                params=query or {})  # fmt: skip
+            self.client.request(
+                method, f"/webhooks/shop/{route}", content=content, headers=headers or {}, params=query or {}
+            )
         )
 
     def stored(self) -> dict[str, int]:
@@ -85,7 +86,9 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     runtime = Runtime.open(load_config(write_config(tmp_path, CLOSED_PORT), environ={}))
     options = ChannelOptions(telegram=TelegramOptions(typing_max_s=0.0), wechat=WechatOptions(passive_window_s=0.0))
     adapters = build_adapters(runtime, options)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(runtime, adapters)), base_url="http://seabot")
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(runtime, adapters)), base_url="http://seabot"
+    )
     with asyncio.Runner() as runner:
         yield App(runner, client, runtime)
 
@@ -281,5 +284,3 @@ def test_a_body_of_exactly_1_mib_is_not_refused_for_its_size(app: App) -> None:
     padded = body[:-1] + b" " * (MIB - len(body)) + b"}"
     assert len(padded) == MIB
     assert app.request("POST", "telegram", padded, headers).status_code == 200
-
-

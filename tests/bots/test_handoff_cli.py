@@ -48,11 +48,17 @@ def config(tmp_path: Path, llm: FakeLLM) -> Path:
 
 
 def seabot(cmd: list[str], config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([*cmd, args[0], "--config", str(config), *args[1:]], input=stdin.encode(), capture_output=True, timeout=120)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode("utf-8", "replace"))
+    proc = subprocess.run(
+        [*cmd, args[0], "--config", str(config), *args[1:]], input=stdin.encode(), capture_output=True, timeout=120
+    )
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode("utf-8", "replace")
+    )
 
 
-def test_handoff_is_listed_released_and_the_bot_answers_again(seabot_cmd: list[str], config: Path, llm: FakeLLM) -> None:
+def test_handoff_is_listed_released_and_the_bot_answers_again(
+    seabot_cmd: list[str], config: Path, llm: FakeLLM
+) -> None:
     assert "no open handoffs" in seabot(seabot_cmd, config, "handoffs").stdout
     first = seabot(seabot_cmd, config, "chat", "--bot", "shop", "--user", "noi", stdin="ขอคุยกับพนักงานค่ะ\nยังอยู่ไหมคะ\n")
     assert first.returncode == 0, first.stderr
@@ -61,7 +67,11 @@ def test_handoff_is_listed_released_and_the_bot_answers_again(seabot_cmd: list[s
 
     listed = seabot(seabot_cmd, config, "handoffs")
     assert listed.returncode == 0, listed.stderr
-    assert "bot shop" in listed.stdout and "chat noi" in listed.stdout and "seabot release --bot shop --user noi" in listed.stdout
+    assert (
+        "bot shop" in listed.stdout
+        and "chat noi" in listed.stdout
+        and "seabot release --bot shop --user noi" in listed.stdout
+    )
     [row] = [json.loads(line) for line in seabot(seabot_cmd, config, "handoffs", "--json").stdout.splitlines()]
     assert (row["bot"], row["channel"], row["user_id"], row["lang"]) == ("shop", "console", "noi", "th")
     assert row["reasons"] and row["since"] > 0

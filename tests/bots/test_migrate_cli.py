@@ -62,8 +62,16 @@ def test_migrate_to_postgresql_copies_every_row_then_refuses_a_second_time(
     assert result.returncode == 0, result.stderr
     counts = dict(re.findall(r"(?m)^  (\w+) +(\d+)$", result.stdout))
     assert counts == {
-        "conversations": "1", "messages": "2", "inbox": "1", "counters": "2", "settings": "2", "handoffs": "1",
-        "rate_buckets": "1", "answer_cache": "1", "request_nonces": "0", "total": "11",
+        "conversations": "1",
+        "messages": "2",
+        "inbox": "1",
+        "counters": "2",
+        "settings": "2",
+        "handoffs": "1",
+        "rate_buckets": "1",
+        "answer_cache": "1",
+        "request_nonces": "0",
+        "total": "11",
     }  # fmt: skip  (counters: the day's spend and the LINE pushes; settings: the offset and the schema marker)
 
     async def check() -> None:

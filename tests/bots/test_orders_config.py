@@ -22,7 +22,9 @@ def test_http() -> None:
     config, problems = parse({"kind": "http", "url": "https://shop.example.com/seabot/orders",
                               "secret": "0123456789abcdef0123", "timeout_s": 4})  # fmt: skip
     assert problems == []
-    assert config == HttpOrdersConfig(url="https://shop.example.com/seabot/orders", secret="0123456789abcdef0123", timeout_s=4.0)
+    assert config == HttpOrdersConfig(
+        url="https://shop.example.com/seabot/orders", secret="0123456789abcdef0123", timeout_s=4.0
+    )
     assert "0123456789abcdef" not in repr(config)
 
 
@@ -72,5 +74,7 @@ def test_problems_name_their_key(table: dict[str, Any], expected: list[str]) -> 
 
 
 def test_loopback_may_use_plain_http() -> None:
-    _, problems = parse({"kind": "woocommerce", "base_url": "http://127.0.0.1:8088", "consumer_key": "ck_1", "consumer_secret": "cs_1"})
+    _, problems = parse(
+        {"kind": "woocommerce", "base_url": "http://127.0.0.1:8088", "consumer_key": "ck_1", "consumer_secret": "cs_1"}
+    )
     assert problems == []

@@ -34,12 +34,20 @@ def llm() -> Iterator[FakeLLM]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, platform: PlatformStandIn, shop: ShopStandIn, llm: FakeLLM, serve_in_process: Start) -> InProcessServer:
+def server(
+    tmp_path: Path, platform: PlatformStandIn, shop: ShopStandIn, llm: FakeLLM, serve_in_process: Start
+) -> InProcessServer:
     config = write_config(tmp_path, platform.url, llm_base_url=llm.base_url)
-    text = config.read_text(encoding="utf-8").replace(
-        'languages = ["en"]', 'languages = ["en", "id", "th"]'
-    ).replace('a.en = "Shipping takes 2-3 days."', 'a.en = "Shipping takes 2-3 days."\nq.id = ["berapa lama pengiriman"]\n'
-              'a.id = "Pengiriman 2-3 hari."\nq.th = ["ส่งกี่วัน"]\na.th = "ส่ง 2-3 วันค่ะ"') + f'\n[bots.shop.orders]\nkind = "http"\nurl = "{shop.url}/seabot/orders"\nsecret = "{HTTP_SECRET}"\n'
+    text = (
+        config.read_text(encoding="utf-8")
+        .replace('languages = ["en"]', 'languages = ["en", "id", "th"]')
+        .replace(
+            'a.en = "Shipping takes 2-3 days."',
+            'a.en = "Shipping takes 2-3 days."\nq.id = ["berapa lama pengiriman"]\n'
+            'a.id = "Pengiriman 2-3 hari."\nq.th = ["ส่งกี่วัน"]\na.th = "ส่ง 2-3 วันค่ะ"',
+        )
+        + f'\n[bots.shop.orders]\nkind = "http"\nurl = "{shop.url}/seabot/orders"\nsecret = "{HTTP_SECRET}"\n'
+    )
     config.write_text(text, encoding="utf-8")
     return serve_in_process(config)
 
@@ -57,7 +65,11 @@ class Chat:
 
 
 def test_a_plain_status_question_is_answered_from_the_order_without_the_llm(
-    server: InProcessServer, platform: PlatformStandIn, shop: ShopStandIn, llm: FakeLLM, caplog: pytest.LogCaptureFixture
+    server: InProcessServer,
+    platform: PlatformStandIn,
+    shop: ShopStandIn,
+    llm: FakeLLM,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     shop.http_orders["4521"] = ("telegram", str(USER), generic_order("4521"))
     chat = Chat(server, platform)
@@ -66,7 +78,12 @@ def test_a_plain_status_question_is_answered_from_the_order_without_the_llm(
     assert "TH0123456789A" in said and "Flash Express" in said
     assert llm.calls() == []  # templated, free
     [query] = [json.loads(seen.body) for seen in shop.calls("http")]
-    assert (query["order_ref"], query["channel"], query["user_id"], query["lang"]) == ("4521", "telegram", str(USER), "id")
+    assert (query["order_ref"], query["channel"], query["user_id"], query["lang"]) == (
+        "4521",
+        "telegram",
+        str(USER),
+        "id",
+    )
     history = server.runtime.store.history("shop", str(USER))
     bot_row = history[-1]
     assert bot_row.responder == "orders" and bot_row.context is not None
@@ -141,7 +158,9 @@ def test_stats_count_order_answers_by_outcome(
     chat.say("where is my order #7007")
     chat.say("where is my order #8008")
     config = tmp_path / "config.toml"
-    done = subprocess.run([*seabot_cmd, "stats", "--config", str(config), "--json"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [*seabot_cmd, "stats", "--config", str(config), "--json"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     [day] = json.loads(done.stdout)["days"]
     assert day["order_lookups"] == {"found": 1, "not_found": 1} and day["tiers"].get("orders") == 2

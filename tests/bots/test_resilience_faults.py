@@ -76,7 +76,10 @@ async def running(tmp_path: Path, platform: PlatformStandIn, monkeypatch: pytest
 async def test_a_message_that_fails_every_attempt_gets_the_follow_up_note_not_silence(
     running: Running, platform: PlatformStandIn, tmp_path: Path
 ) -> None:
-    sql(tmp_path / "seabot.db", "CREATE TRIGGER broken BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk I/O'); END")
+    sql(
+        tmp_path / "seabot.db",
+        "CREATE TRIGGER broken BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk I/O'); END",
+    )
     await running.line("e1")
     await wait_async(lambda: running.runtime.store.inbox_depth() == 0, "the item to be settled")
     replies = platform.calls(REPLY)

@@ -70,7 +70,9 @@ def test_a_redelivery_storm_on_every_channel_is_answered_once(
     sent_by_api = platform.calls(r"/custom/send$")
     assert (len(passive) == 1 and not sent_by_api) or (not passive and len(sent_by_api) == 1), (passive, sent_by_api)
     assert db_rows(server.db, "SELECT channel, COUNT(*) FROM inbox GROUP BY channel ORDER BY channel") == [
-        ("line", 1), ("telegram", 1), ("wechat", 1)
+        ("line", 1),
+        ("telegram", 1),
+        ("wechat", 1),
     ]
     assert db_rows(server.db, "SELECT COUNT(*) FROM messages WHERE role = 'bot'") == [(3,)]
 

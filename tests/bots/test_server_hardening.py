@@ -76,7 +76,7 @@ def test_a_client_that_goes_away_mid_body_is_one_info_line(
     host, port = server.url.removeprefix("http://").split(":")
     with caplog.at_level(logging.INFO):
         with socket.create_connection((host, int(port)), timeout=10) as sock:
-            sock.sendall(b"POST /webhooks/shop/telegram HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"upd")
+            sock.sendall(b'POST /webhooks/shop/telegram HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"upd')
             time.sleep(0.2)
         deadline = time.monotonic() + 10
         while "client went away" not in caplog.text and time.monotonic() < deadline:

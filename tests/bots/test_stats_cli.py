@@ -52,12 +52,16 @@ def llm() -> Iterator[FakeLLM]:
 @pytest.fixture
 def config(tmp_path: Path, llm: FakeLLM) -> Path:
     path = tmp_path / "config.toml"
-    text = CONFIG.format(db=(tmp_path / "seabot.db").as_posix(), base_url=llm.base_url, hook=f"{llm.root}/hooks/handoff")
+    text = CONFIG.format(
+        db=(tmp_path / "seabot.db").as_posix(), base_url=llm.base_url, hook=f"{llm.root}/hooks/handoff"
+    )
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def seabot(cmd: list[str], config: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def seabot(
+    cmd: list[str], config: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     import os
 
     environ = {**os.environ, **(env or {})}
@@ -65,7 +69,9 @@ def seabot(cmd: list[str], config: Path, *args: str, stdin: str = "", env: dict[
         [*cmd, args[0], "--config", str(config), *args[1:]], input=stdin.encode(), capture_output=True,
         timeout=120, env=environ,
     )  # fmt: skip
-    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode("utf-8", "replace"))
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode("utf-8", "replace")
+    )
 
 
 def test_chat_through_the_llm_then_stats_show_tiers_cost_cache_and_handoff(
@@ -111,19 +117,25 @@ def test_chat_through_the_llm_then_stats_show_tiers_cost_cache_and_handoff(
     assert "p95 ms" in table.stdout.splitlines()[0]
 
 
-def test_stats_by_day_with_percentiles_fallbacks_and_line_pushes(seabot_cmd: list[str], config: Path, tmp_path: Path) -> None:
+def test_stats_by_day_with_percentiles_fallbacks_and_line_pushes(
+    seabot_cmd: list[str], config: Path, tmp_path: Path
+) -> None:
     store = SqliteStore(tmp_path / "seabot.db")
     today = time.time()
     yesterday = today - 86_400
     conv = store.conversation("shop", "line", "c1", ChatKind.PRIVATE)
     for i, latency in enumerate([100.0, 200.0, 300.0, 400.0, 5000.0]):
-        store.append(StoredMessage(conv.id, "shop", "line", "c1", "c1", Role.CUSTOMER, "q", lang="th", created_at=today))
+        store.append(
+            StoredMessage(conv.id, "shop", "line", "c1", "c1", Role.CUSTOMER, "q", lang="th", created_at=today)
+        )
         store.append(StoredMessage(
             conv.id, "shop", "line", "c1", "c1", Role.BOT, "a", lang="th", responder="offline" if i == 4 else "llm",
             model=None if i == 4 else "m-fast", tier="fast", tokens_in=10, tokens_out=10, cost_usd=0.001,
             latency_ms=latency, fallback=i == 4, created_at=today,
         ))  # fmt: skip
-    store.append(StoredMessage(conv.id, "shop", "line", "c1", "c1", Role.CUSTOMER, "old", lang="en", created_at=yesterday))
+    store.append(
+        StoredMessage(conv.id, "shop", "line", "c1", "c1", Role.CUSTOMER, "old", lang="en", created_at=yesterday)
+    )
     store.record_handoff(Handoff(conv.id, "shop", "line", "c1", "c1", "th", ("angry",), created_at=today))
     store.bump_counter("line_pushes:shop:2025-01", 3)
     store.bump_counter("line_pushes:other:2025-01", 9)
@@ -164,7 +176,9 @@ def test_check_online_asks_every_provider_and_names_the_one_whose_key_is_refused
     seabot_cmd: list[str], config: Path, llm: FakeLLM
 ) -> None:
     text = config.read_text(encoding="utf-8")
-    text = text.replace("[llm.tiers.premium]", f"""[llm.providers.second]
+    text = text.replace(
+        "[llm.tiers.premium]",
+        f"""[llm.providers.second]
 base_url = "{llm.base_url}"
 api_key = "sk-second-provider-key"
 
@@ -172,7 +186,8 @@ api_key = "sk-second-provider-key"
 model = "m-second"
 provider = "second"
 
-[llm.tiers.premium]""")
+[llm.tiers.premium]""",
+    )
     config.write_text(text, encoding="utf-8")
     llm.always("m-second", status(401))
     result = seabot(seabot_cmd, config, "check", "--online")

@@ -23,7 +23,9 @@ from tests.harness import PlatformStandIn
 
 
 @pytest.fixture
-def server(serve_in_process: Callable[[Path], InProcessServer], tmp_path: Path, platform: PlatformStandIn) -> Iterator[InProcessServer]:
+def server(
+    serve_in_process: Callable[[Path], InProcessServer], tmp_path: Path, platform: PlatformStandIn
+) -> Iterator[InProcessServer]:
     yield serve_in_process(write_config(tmp_path, platform.url))
 
 
@@ -36,7 +38,9 @@ def _line_event(user: str, text_json: str, event_id: str) -> str:
     ) % (event_id, user, event_id, event_id, text_json)
 
 
-def test_a_line_batch_with_a_lone_surrogate_keeps_every_event(server: InProcessServer, platform: PlatformStandIn) -> None:
+def test_a_line_batch_with_a_lone_surrogate_keeps_every_event(
+    server: InProcessServer, platform: PlatformStandIn
+) -> None:
     users = [line_user(n) for n in range(3)]
     events = [
         _line_event(users[0], '"how long is shipping"', "E-ok-1"),
@@ -44,7 +48,9 @@ def test_a_line_batch_with_a_lone_surrogate_keeps_every_event(server: InProcessS
         _line_event(users[2], '"when will my order arrive"', "E-ok-2"),
     ]
     body = ('{"destination": "U%s", "events": [%s]}' % ("0" * 32, ", ".join(events))).encode()
-    response = post(server.url, "line", (body, {"content-type": "application/json", "x-line-signature": line_sign(body)}, {}))
+    response = post(
+        server.url, "line", (body, {"content-type": "application/json", "x-line-signature": line_sign(body)}, {})
+    )
     assert response.status_code == 200, response.text
     wait_until(lambda: server.runtime.store.inbox_depth() == 0, "the inbox to drain")
     for user in users:
@@ -53,7 +59,10 @@ def test_a_line_batch_with_a_lone_surrogate_keeps_every_event(server: InProcessS
     [stored] = [m.text for m in server.runtime.store.history("shop", users[1]) if m.role == "customer"]
     assert stored == "broken \ufffd text"
     assert len(platform.calls(r"/v2/bot/message/reply$")) == 3
-    assert 'seabot_inbound_repaired_total{channel="line"} 1' in httpx.get(f"{server.url}/metrics", headers=METRICS_AUTH).text
+    assert (
+        'seabot_inbound_repaired_total{channel="line"} 1'
+        in httpx.get(f"{server.url}/metrics", headers=METRICS_AUTH).text
+    )
 
 
 def test_a_line_batch_with_an_unreadable_event_keeps_the_others(server: InProcessServer) -> None:
@@ -65,7 +74,9 @@ def test_a_line_batch_with_an_unreadable_event_keeps_the_others(server: InProces
         _line_event(users[1], '"how long is shipping"', "E-b"),
     ]
     body = ('{"destination": "U%s", "events": [%s]}' % ("0" * 32, ", ".join(raw))).encode()
-    response = post(server.url, "line", (body, {"content-type": "application/json", "x-line-signature": line_sign(body)}, {}))
+    response = post(
+        server.url, "line", (body, {"content-type": "application/json", "x-line-signature": line_sign(body)}, {})
+    )
     assert response.status_code == 200, response.text
     wait_until(lambda: server.runtime.store.inbox_depth() == 0, "the inbox to drain")
     for user in users:
@@ -73,8 +84,10 @@ def test_a_line_batch_with_an_unreadable_event_keeps_the_others(server: InProces
 
 
 def test_a_telegram_text_with_a_lone_surrogate_is_answered(server: InProcessServer, platform: PlatformStandIn) -> None:
-    body = (b'{"update_id": 77, "message": {"message_id": 1, "date": 1, "text": "hi \\udfff there",'
-            b' "chat": {"id": 4242, "type": "private"}, "from": {"id": 4242, "is_bot": false, "first_name": "A\\ud800"}}}')
+    body = (
+        b'{"update_id": 77, "message": {"message_id": 1, "date": 1, "text": "hi \\udfff there",'
+        b' "chat": {"id": 4242, "type": "private"}, "from": {"id": 4242, "is_bot": false, "first_name": "A\\ud800"}}}'
+    )
     headers = {"content-type": "application/json", "x-telegram-bot-api-secret-token": TELEGRAM_SECRET}
     assert post(server.url, "telegram", (body, headers, {})).status_code == 200
     platform.wait_for(r"/sendMessage$")

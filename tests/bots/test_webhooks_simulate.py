@@ -10,9 +10,7 @@ import pytest
 
 
 @pytest.mark.parametrize("channel", ["line", "telegram", "wechat"])
-def test_simulate_prints_the_answer_on_every_channel(
-    channel: str, seabot_cmd: list[str], shipped_config: Path
-) -> None:
+def test_simulate_prints_the_answer_on_every_channel(channel: str, seabot_cmd: list[str], shipped_config: Path) -> None:
     done = subprocess.run(
         [*seabot_cmd, "simulate", "--config", str(shipped_config), "--bot", "demo-shop", "--channel", channel,
          "--user", "alice", "ส่งของกี่วันคะ"],
@@ -33,7 +31,8 @@ def test_simulate_url_with_its_stand_in_port_busy_says_so_in_one_line(
         port = busy.getsockname()[1]
         text = shipped_config.read_text(encoding="utf-8")
         shipped_config.write_text(
-            text + f'\n[bots.demo-shop.line]\nchannel_secret = "s"\naccess_token = "t"\napi_base = "http://127.0.0.1:{port}"\n',
+            text
+            + f'\n[bots.demo-shop.line]\nchannel_secret = "s"\naccess_token = "t"\napi_base = "http://127.0.0.1:{port}"\n',
             encoding="utf-8",
         )
         done = subprocess.run(

@@ -92,19 +92,25 @@ async def test_unknown_order_is_not_found(kind: str, shop: ShopStandIn, http: ht
     assert lookup.outcome is LookupOutcome.NOT_FOUND and lookup.order is None
 
 
-async def test_generic_api_gets_a_valid_signature_and_decides_ownership(shop: ShopStandIn, http: httpx.AsyncClient) -> None:
+async def test_generic_api_gets_a_valid_signature_and_decides_ownership(
+    shop: ShopStandIn, http: httpx.AsyncClient
+) -> None:
     stock(shop)
     src = http_source(shop, http)
     assert (await src.lookup(query("1001", user="U-1"))).outcome is LookupOutcome.FOUND
     assert (await src.lookup(query("1001", user="U-2"))).outcome is LookupOutcome.NOT_FOUND  # not yours
     seen = shop.calls("http")[0]
     timestamp = seen.headers["x-seabot-timestamp"]
-    expected = "sha256=" + hmac.new(HTTP_SECRET.encode(), timestamp.encode() + b"." + seen.body, hashlib.sha256).hexdigest()
+    expected = (
+        "sha256=" + hmac.new(HTTP_SECRET.encode(), timestamp.encode() + b"." + seen.body, hashlib.sha256).hexdigest()
+    )
     assert seen.headers["x-seabot-signature"] == expected == sign(HTTP_SECRET, timestamp, seen.body)
     assert seen.json == {"order_ref": "1001", "channel": "line", "user_id": "U-1", "verifier": None, "lang": "id"}
 
 
-async def test_generic_api_401_tells_the_merchant_to_check_the_secret(shop: ShopStandIn, http: httpx.AsyncClient) -> None:
+async def test_generic_api_401_tells_the_merchant_to_check_the_secret(
+    shop: ShopStandIn, http: httpx.AsyncClient
+) -> None:
     stock(shop)
     src = http_source(shop, http, secret="not-the-shops-secret-at-all")
     with pytest.raises(OrderAuthError) as caught:
@@ -117,14 +123,20 @@ async def test_generic_api_401_tells_the_merchant_to_check_the_secret(shop: Shop
 @pytest.mark.parametrize("kind", ["shopify", "woocommerce"])
 async def test_vendor_credentials_refused(kind: str, shop: ShopStandIn, http: httpx.AsyncClient) -> None:
     stock(shop)
-    src = shopify_source(shop, http, token="shpat_wrong") if kind == "shopify" else woo_source(shop, http, secret="cs_wrong")
+    src = (
+        shopify_source(shop, http, token="shpat_wrong")
+        if kind == "shopify"
+        else woo_source(shop, http, secret="cs_wrong")
+    )
     with pytest.raises(OrderAuthError) as caught:
         await src.lookup(query(REFS[kind]))
     assert "wrong" not in str(caught.value) and "wrong" not in repr(src)
 
 
 @pytest.mark.parametrize("kind", ["shopify", "woocommerce"])
-async def test_vendor_orders_carry_the_owner_only_for_the_check(kind: str, shop: ShopStandIn, http: httpx.AsyncClient) -> None:
+async def test_vendor_orders_carry_the_owner_only_for_the_check(
+    kind: str, shop: ShopStandIn, http: httpx.AsyncClient
+) -> None:
     """Shopify and WooCommerce know an email and a phone: the check against what the customer
     says is seabot's, and the owner never shows in a repr."""
     stock(shop)
@@ -173,7 +185,9 @@ async def test_search_syntax_never_reaches_the_vendor(shop: ShopStandIn, http: h
          OrderStatus.PENDING),
     ],
 )  # fmt: skip
-async def test_shopify_statuses(node: dict[str, Any], expected: OrderStatus, shop: ShopStandIn, http: httpx.AsyncClient) -> None:
+async def test_shopify_statuses(
+    node: dict[str, Any], expected: OrderStatus, shop: ShopStandIn, http: httpx.AsyncClient
+) -> None:
     shop.shopify_orders.append(shopify_order("#1001", **node))
     lookup = await shopify_source(shop, http).lookup(query("1001"))
     assert lookup.order is not None and lookup.order.status is expected
@@ -230,7 +244,9 @@ async def test_two_500s_are_a_server_error(kind: str, shop: ShopStandIn, http: h
     ["<html>502 Bad Gateway</html>", '{"unexpected": true}', "[]", '{"found": true, "order": {"ref": "1001", "status": "teleported"}}',
      '{"data": {"orders": null}}', '{"id": 727, "status": "beamed-up"}'],
 )  # fmt: skip
-async def test_malformed_answers_are_bad_responses(kind: str, body: str, shop: ShopStandIn, http: httpx.AsyncClient) -> None:
+async def test_malformed_answers_are_bad_responses(
+    kind: str, body: str, shop: ShopStandIn, http: httpx.AsyncClient
+) -> None:
     stock(shop)
     shop.script(kind, raw(body))
     with pytest.raises(OrderBadResponse):

@@ -23,7 +23,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 @pytest.fixture
 def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("**The generic order API**"):]
+    section = text[text.index("**The generic order API**") :]
     code = re.search(r"```python\n(.*?)```", section, re.S)
     assert code, "the README lost its example endpoint"
     lines = code.group(1).splitlines()

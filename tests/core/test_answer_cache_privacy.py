@@ -100,7 +100,9 @@ async def test_a_customer_never_gets_an_answer_written_from_another_customers_hi
     try:
         pipeline = _pipeline(base_url, store, http)
         alice = [
-            InboundMessage("shop", "line", "a1", "U-alice", "U-alice", "my name is Alice Tan and my phone is 0812345678"),
+            InboundMessage(
+                "shop", "line", "a1", "U-alice", "U-alice", "my name is Alice Tan and my phone is 0812345678"
+            ),
             InboundMessage("shop", "line", "a2", "U-alice", "U-alice", "what is my phone number?"),
         ]
         for message in alice:
@@ -123,9 +125,13 @@ async def test_a_context_free_faq_answer_is_still_served_from_the_cache(
     store = SqliteStore(tmp_path / "seabot.db")
     try:
         pipeline = _pipeline(base_url, store, http)
-        first = await pipeline.answer(InboundMessage("shop", "line", "c1", "U-c", "U-c", "how long does shipping take?"))
+        first = await pipeline.answer(
+            InboundMessage("shop", "line", "c1", "U-c", "U-c", "how long does shipping take?")
+        )
         calls = len(llm.bodies)
-        second = await pipeline.answer(InboundMessage("shop", "telegram", "d1", "7", "7", "How long does shipping take?"))
+        second = await pipeline.answer(
+            InboundMessage("shop", "telegram", "d1", "7", "7", "How long does shipping take?")
+        )
         assert first is not None and second is not None
         assert second.text == first.text == "you said: how long does shipping take?"
         assert len(llm.bodies) == calls  # answered from the cache

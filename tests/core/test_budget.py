@@ -55,7 +55,9 @@ async def test_spend_is_per_utc_day_and_per_conversation_and_survives_reopening(
 
 async def test_a_reply_stored_again_is_not_paid_twice_and_erasure_keeps_the_day_spent(store: SqliteStore) -> None:
     conv = store.conversation("shop", "line", "c1", ChatKind.PRIVATE)
-    reply = StoredMessage(conv.id, "shop", "line", "c1", "c1", Role.BOT, "x", cost_usd=0.2, inbound_id="m1", created_at=NOW)
+    reply = StoredMessage(
+        conv.id, "shop", "line", "c1", "c1", Role.BOT, "x", cost_usd=0.2, inbound_id="m1", created_at=NOW
+    )
     for _ in range(3):  # a retried message stores its reply once
         store.append(reply)
     store.append(StoredMessage(conv.id, "shop", "line", "c1", "c1", Role.CUSTOMER, "q", cost_usd=9.0, created_at=NOW))
@@ -87,7 +89,9 @@ async def test_a_file_from_before_the_spend_counters_counts_its_stored_replies_o
     [(0.0, "premium", "premium"), (0.74, "premium", "premium"), (0.80, "premium", "balanced"),
      (0.80, "fast", "fast"), (0.95, "premium", "fast"), (1.0, "premium", None), (3.0, "fast", None)],
 )  # fmt: skip
-async def test_daily_budget_downgrades_then_cuts_off(store: SqliteStore, spent: float, tier: str, expected: str | None) -> None:
+async def test_daily_budget_downgrades_then_cuts_off(
+    store: SqliteStore, spent: float, tier: str, expected: str | None
+) -> None:
     spend(store, "someone", spent)
     bot = BotProfile("shop", "Shop", daily_budget_usd=1.0)
     verdict = await BudgetGuard(store, clock=lambda: NOW).check(bot, None, tier)

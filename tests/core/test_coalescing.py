@@ -81,7 +81,9 @@ async def test_over_the_rate_limit_the_customer_hears_so_once_and_the_merchant_s
     store = SqliteStore(tmp_path / "s.db")
     sent = Sent()
     answerer = pipeline(shipped_config, store, per_minute=0.01)  # one message, then a long wait
-    await send_and_drain(answerer, store, sent, [line(n, text) for n, text in enumerate(BURST)])  # one token for all four
+    await send_and_drain(
+        answerer, store, sent, [line(n, text) for n, text in enumerate(BURST)]
+    )  # one token for all four
     await send_and_drain(answerer, store, sent, [line(10, "hello?")])
     await send_and_drain(answerer, store, sent, [line(11, "anyone?")])
     note = phrase(Phrase.RATE_LIMITED, "en", name=answerer.bot.display_name, fallback_lang="en")

@@ -88,14 +88,17 @@ def test_id_ms_decision_is_deterministic(detector: LanguageDetector) -> None:
     assert results.pop().lang in ("id", "ms")
 
 
-@pytest.mark.parametrize("text", ["", "   ", "😀😀👍", "12345", "INV-88231", "#A10293", "!!! ???", "https://shop.example/x?y=1"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "😀😀👍", "12345", "INV-88231", "#A10293", "!!! ???", "https://shop.example/x?y=1"]
+)
 def test_nothing_to_go_on_is_und(detector: LanguageDetector, text: str) -> None:
     result = detector.detect(text)
     assert result == Detection(UNDETERMINED, 0.0)
 
 
 @pytest.mark.parametrize(
-    "text", ["\ud800", "a\udfffb", "\x00\x01\x1b[31m", "x" * 100_000, "สวัสดี" * 20_000, "\ufeff\u200b"],
+    "text",
+    ["\ud800", "a\udfffb", "\x00\x01\x1b[31m", "x" * 100_000, "สวัสดี" * 20_000, "\ufeff\u200b"],
 )
 def test_bad_input_never_raises(detector: LanguageDetector, text: str) -> None:
     result = detector.detect(text, locale="\ud800", conversation_lang="\ud800")

@@ -44,8 +44,18 @@ def test_chat_indonesian_and_malay(detector: LanguageDetector, indonesian: str, 
     ("text", "lang"),
     # tq, la and ok la were Malay until round 5: Singlish and Manglish use them as much as Malay
     # chat does, so on their own they are English (tests/core/test_language_region.py).
-    [("ya", "id"), ("oke", "id"), ("wkwk", "id"), ("tq", "en"), ("ok la", "en"), ("la", "en"),
-     ("sihh", "id"), ("xsuka", "ms"), ("ok", "en"), ("thanks", "en")],
+    [
+        ("ya", "id"),
+        ("oke", "id"),
+        ("wkwk", "id"),
+        ("tq", "en"),
+        ("ok la", "en"),
+        ("la", "en"),
+        ("sihh", "id"),
+        ("xsuka", "ms"),
+        ("ok", "en"),
+        ("thanks", "en"),
+    ],
 )
 def test_short_chat_tokens_without_context(detector: LanguageDetector, text: str, lang: str) -> None:
     assert detector.detect(text).lang == lang
@@ -65,9 +75,7 @@ def test_manglish_is_malay(detector: LanguageDetector, text: str) -> None:
     assert detector.detect(text).lang == "ms"
 
 
-@pytest.mark.parametrize(
-    "text", ["lawannya", "Xbox", "Tom is a doctor.", "My name is Ahmad and I am from Malaysia."]
-)
+@pytest.mark.parametrize("text", ["lawannya", "Xbox", "Tom is a doctor.", "My name is Ahmad and I am from Malaysia."])
 def test_no_false_malay(detector: LanguageDetector, text: str) -> None:
     assert detector.detect(text).lang != "ms"
 

@@ -30,9 +30,21 @@ def _rows(name: str) -> list[dict]:
 
 # Each of these was ms or tl before round 5.
 SINGLISH = [
-    "can lah", "ok lor", "ok lor see you", "where are you ah?", "Yeap ok thanks!", "Hehe, when you reach?",
-    "Wah so late eh", "alamak so late", "alamak", "no need lah", "so expensive leh", "walao so slow",
-    "aiya never mind", "haha ok", "tq boss",
+    "can lah",
+    "ok lor",
+    "ok lor see you",
+    "where are you ah?",
+    "Yeap ok thanks!",
+    "Hehe, when you reach?",
+    "Wah so late eh",
+    "alamak so late",
+    "alamak",
+    "no need lah",
+    "so expensive leh",
+    "walao so slow",
+    "aiya never mind",
+    "haha ok",
+    "tq boss",
 ]
 
 
@@ -95,7 +107,9 @@ def test_earlier_messages_decide_a_close_call(detector: LanguageDetector) -> Non
         (["Kak, barangnya udah dikirim belum ya?"], "Saya nak tukar alamat penghantaran boleh?", "ms"),
     ],
 )
-def test_a_real_switch_is_followed_at_once(detector: LanguageDetector, earlier: list[str], text: str, lang: str) -> None:
+def test_a_real_switch_is_followed_at_once(
+    detector: LanguageDetector, earlier: list[str], text: str, lang: str
+) -> None:
     conversation_lang = detector.detect(earlier[-1], recent_customer_texts=earlier[:-1]).lang
     assert detector.detect(text, conversation_lang=conversation_lang, recent_customer_texts=earlier).lang == lang
 
@@ -162,7 +176,9 @@ def test_corpus_table_is_reproducible_from_the_shared_texts(tmp_path: Path) -> N
     out = tmp_path / "idms_words.json.gz"
     subprocess.run(
         [sys.executable, str(ROOT / "tools/build_language_idms.py"), "--train-dir", str(train), "--out", str(out)],
-        check=True, capture_output=True, cwd=ROOT,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
     )
     assert out.read_bytes() == TABLE.read_bytes()
 

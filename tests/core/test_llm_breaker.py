@@ -69,7 +69,9 @@ def _settings(tiers: dict[str, TierSpec], **overrides: object) -> LLMSettings:
     return LLMSettings(**values)  # type: ignore[arg-type]
 
 
-def _responder(settings: LLMSettings, clients: dict[str, ChatClient], store: SqliteStore, clock: FakeClock) -> TieredResponder:
+def _responder(
+    settings: LLMSettings, clients: dict[str, ChatClient], store: SqliteStore, clock: FakeClock
+) -> TieredResponder:
     return TieredResponder(
         settings, None, OfflineResponder.for_profiles([BOT]), budget=BudgetGuard(store), cache=None,
         metrics=Metrics(), clock=clock, rand=random.Random(5), clients=clients,  # type: ignore[arg-type]
@@ -110,7 +112,9 @@ async def test_after_a_burst_at_start_the_first_probe_after_recovery_brings_ever
         assert len(llm.calls()) == 7
 
 
-async def test_a_burst_of_5xx_opens_only_the_model_that_failed(llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient) -> None:
+async def test_a_burst_of_5xx_opens_only_the_model_that_failed(
+    llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient
+) -> None:
     settings = _settings(TIERS, providers={"gw": ProviderSpec("gw", llm.base_url, "k")})
     clock = FakeClock()
     responder = _responder(settings, {"gw": ChatClient(http, llm.base_url, "k")}, store, clock)
@@ -136,7 +140,9 @@ async def test_a_provider_that_is_down_does_not_slow_the_others(store: SqliteSto
             "balanced": TierSpec("balanced", "m-balanced", 1, 1, provider="dead"),
             "fast": TierSpec("fast", "m-fast", 1, 1, provider="ok"),
         }
-        settings = _settings(tiers, providers={"dead": ProviderSpec("dead", dead, "k"), "ok": ProviderSpec("ok", healthy.base_url, "k")})
+        settings = _settings(
+            tiers, providers={"dead": ProviderSpec("dead", dead, "k"), "ok": ProviderSpec("ok", healthy.base_url, "k")}
+        )
         clock = FakeClock()
         async with httpx.AsyncClient() as other_pool:  # each provider its own pool
             clients = {"dead": ChatClient(http, dead, "k"), "ok": ChatClient(other_pool, healthy.base_url, "k")}
@@ -185,7 +191,9 @@ def test_the_retry_budget_allows_a_fifth_of_the_requests_over_its_floor() -> Non
     assert sum(budget.take_retry() for _ in range(10)) == 2
 
 
-async def test_an_outage_does_not_multiply_the_traffic_by_the_retries(llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient) -> None:
+async def test_an_outage_does_not_multiply_the_traffic_by_the_retries(
+    llm: FakeLLM, store: SqliteStore, http: httpx.AsyncClient
+) -> None:
     tiers = {"fast": TierSpec("fast", "m-fast", 1, 1, provider="gw")}
     settings = _settings(tiers, providers={"gw": ProviderSpec("gw", llm.base_url, "k")}, max_retries=3,
                          breaker_failures=10_000)  # fmt: skip
@@ -202,8 +210,13 @@ async def test_a_key_one_provider_rejects_stops_only_that_provider(
     import logging
 
     with serve_fake_llm() as other:
-        tiers = {"premium": TierSpec("premium", "m-premium", 2, 8, provider="other"), "fast": TierSpec("fast", "m-fast", 1, 1)}
-        settings = _settings(tiers, base_url=llm.base_url, providers={"other": ProviderSpec("other", other.base_url, "sk-bad")})
+        tiers = {
+            "premium": TierSpec("premium", "m-premium", 2, 8, provider="other"),
+            "fast": TierSpec("fast", "m-fast", 1, 1),
+        }
+        settings = _settings(
+            tiers, base_url=llm.base_url, providers={"other": ProviderSpec("other", other.base_url, "sk-bad")}
+        )
         clients = {"default": ChatClient(http, llm.base_url, "k"), "other": ChatClient(http, other.base_url, "sk-bad")}
         responder = _responder(settings, clients, store, FakeClock())
         other.always("m-premium", status(401))

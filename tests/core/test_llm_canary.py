@@ -112,7 +112,9 @@ async def test_the_canary_is_priced_with_its_own_prices_and_measured(llm, newco,
     assert 'seabot_llm_ttft_seconds_count{arm="canary",model="cheap-1",provider="newco"} 1' in rig.metrics.render()
 
 
-async def test_a_failing_canary_is_rolled_back_by_itself_and_customers_still_get_answers(llm, newco, store, pools) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failing_canary_is_rolled_back_by_itself_and_customers_still_get_answers(
+    llm, newco, store, pools
+) -> None:  # type: ignore[no-untyped-def]
     rig = Rig(llm, newco, store, pools)
     newco.fail_rate = 0.5  # the new provider drops half its requests
     answers = [await rig.ask(f"u{i}") for i in range(400)]
@@ -121,18 +123,24 @@ async def test_a_failing_canary_is_rolled_back_by_itself_and_customers_still_get
     assert state is not None and (state.status, state.by, state.model) == (CanaryStatus.ROLLED_BACK, "auto", "cheap-1")
     assert "error rate" in state.reason
     assert rig.metrics.value("seabot_llm_canary_rollbacks_total", tier="fast") == 1
-    assert 'seabot_llm_canary{model="cheap-1",provider="newco",state="rolled_back",tier="fast"} 1' in rig.metrics.render()
+    assert (
+        'seabot_llm_canary{model="cheap-1",provider="newco",state="rolled_back",tier="fast"} 1' in rig.metrics.render()
+    )
     canary_calls = len(newco.calls())
     assert canary_calls < 0.3 * 400  # it stopped well before the end
     for user in _canary_users(100):
         assert (await rig.ask(user, first=False)).model == "m-fast"
     assert len(newco.calls()) == canary_calls
-    fallbacks = rig.metrics.value("seabot_llm_arm_fallbacks_total", provider="newco", model="cheap-1", tier="fast", arm="canary")
+    fallbacks = rig.metrics.value(
+        "seabot_llm_arm_fallbacks_total", provider="newco", model="cheap-1", tier="fast", arm="canary"
+    )
     assert fallbacks > 0
 
 
 async def test_a_canary_whose_provider_is_unreachable_is_rolled_back_though_its_breaker_skips_it(
-    llm, store, pools  # type: ignore[no-untyped-def]
+    llm,
+    store,
+    pools,  # type: ignore[no-untyped-def]
 ) -> None:
     from llm_server import free_port
 

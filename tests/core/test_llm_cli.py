@@ -70,12 +70,16 @@ def users(on_canary: bool, n: int = 2) -> list[str]:
 
 
 def chat(cmd: list[str], config: Path, user: str) -> str:
-    done = seabot(cmd, config, "chat", "--bot", "shop", "--user", user, stdin=f"hello, this is {user}, when do you open?\n")
+    done = seabot(
+        cmd, config, "chat", "--bot", "shop", "--user", user, stdin=f"hello, this is {user}, when do you open?\n"
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
-def test_canary_by_hand_and_the_numbers_per_model(seabot_cmd: list[str], config: Path, llm: FakeLLM, newco: FakeLLM) -> None:
+def test_canary_by_hand_and_the_numbers_per_model(
+    seabot_cmd: list[str], config: Path, llm: FakeLLM, newco: FakeLLM
+) -> None:
     canary_users, control_users = users(True), users(False)
     for user in canary_users:
         assert chat(seabot_cmd, config, user) == "answer from cheap-1"

@@ -67,7 +67,11 @@ async def test_failures_are_translated(llm: FakeLLM, http: httpx.AsyncClient, be
     with pytest.raises(error) as caught:
         await ChatClient(http, llm.base_url, "sk-secret-key").complete(HELLO, timeout_s=5)
     assert "sk-secret-key" not in str(caught.value)
-    assert caught.value.__cause__ is not None or caught.value.status is not None or isinstance(caught.value, LLMBadResponse)
+    assert (
+        caught.value.__cause__ is not None
+        or caught.value.status is not None
+        or isinstance(caught.value, LLMBadResponse)
+    )
     if isinstance(caught.value, LLMRateLimited):
         assert caught.value.retry_after_s == 7.0
 
@@ -93,7 +97,9 @@ def test_retry_after_parses_seconds_and_dates() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
 
 
-async def retrying(llm: FakeLLM, http: httpx.AsyncClient, clock: FakeClock, *, retries: int = 3, deadline: float = 30.0):  # type: ignore[no-untyped-def]
+async def retrying(
+    llm: FakeLLM, http: httpx.AsyncClient, clock: FakeClock, *, retries: int = 3, deadline: float = 30.0
+):  # type: ignore[no-untyped-def]
     client = ChatClient(http, llm.base_url, "k")
     outcomes: list[str] = []
     result = await with_retries(

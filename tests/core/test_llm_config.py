@@ -34,7 +34,9 @@ conversation_budget_usd = -1
 """
 
 
-def test_unknown_tier_negative_price_and_budgets_are_all_reported(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+def test_unknown_tier_negative_price_and_budgets_are_all_reported(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
     path = write_config(BAD.format(db=(tmp_path / "s.db").as_posix()))
     with pytest.raises(ConfigError) as caught:
         load_config(path, {})
@@ -45,7 +47,9 @@ def test_unknown_tier_negative_price_and_budgets_are_all_reported(write_config: 
     assert "llm.deadline_s" in text
 
 
-def test_seabot_check_exits_1_listing_them(seabot_cmd: list[str], write_config: Callable[[str], Path], tmp_path: Path) -> None:
+def test_seabot_check_exits_1_listing_them(
+    seabot_cmd: list[str], write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
     import subprocess
 
     path = write_config(BAD.format(db=(tmp_path / "s.db").as_posix()))
@@ -100,13 +104,22 @@ def test_providers_and_a_canary_become_the_llm_settings(write_config: Callable[[
     assert settings.provider_names() == ("default", "deepseek", "local")
     deepseek = settings.provider("deepseek")
     assert (deepseek.base_url, deepseek.api_key, deepseek.stream, deepseek.timeout_s) == (
-        "https://api.deepseek.com/v1", "sk-deepseek", True, 8.0)
+        "https://api.deepseek.com/v1",
+        "sk-deepseek",
+        True,
+        8.0,
+    )
     assert settings.provider("local").api_key == "" and settings.provider("default").api_key == "sk-default"
     fast = settings.tiers["fast"]
     assert fast.provider == "default" and fast.canary is not None
     arm = fast.as_canary()
     assert (arm.model, arm.provider, arm.arm, arm.input_usd_per_mtok, arm.output_usd_per_mtok) == (
-        "deepseek-chat", "deepseek", "canary", 0.27, 1.10)
+        "deepseek-chat",
+        "deepseek",
+        "canary",
+        0.27,
+        1.10,
+    )
     assert fast.canary.share == 0.05 and fast.canary.min_answers == 100
     assert settings.tiers["premium"].provider == "local"
     assert settings.timeout_for(arm) == 8.0 and settings.timeout_for("fast") == settings.timeout_s

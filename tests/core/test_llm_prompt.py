@@ -65,9 +65,7 @@ def test_cost_arithmetic_uses_the_tier_prices() -> None:
 
 
 def test_fallback_chain_goes_down_the_configured_tiers() -> None:
-    tiers = {
-        name: TierSpec(name, f"m-{name}", 1, 1) for name in ("fast", "premium")
-    }
+    tiers = {name: TierSpec(name, f"m-{name}", 1, 1) for name in ("fast", "premium")}
     settings = LLMSettings(base_url="http://x/v1", api_key="k", tiers=tiers)
     assert [t.name for t in settings.chain_from("premium")] == ["premium", "fast"]
     assert [t.name for t in settings.chain_from("balanced")] == ["fast"]

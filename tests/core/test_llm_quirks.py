@@ -23,7 +23,9 @@ HELLO = ChatRequest(model="o-mini", messages=(ChatMessage("user", "hello"),), ma
 
 
 @pytest.mark.parametrize("stream", [False, True])
-async def test_a_model_that_rejects_temperature_answers_without_it(llm: FakeLLM, http: httpx.AsyncClient, stream: bool) -> None:
+async def test_a_model_that_rejects_temperature_answers_without_it(
+    llm: FakeLLM, http: httpx.AsyncClient, stream: bool
+) -> None:
     llm.reject("o-mini", "temperature")
     client = ChatClient(http, llm.base_url, "k", stream=stream)
     first = await client.complete(HELLO, timeout_s=5)
@@ -53,14 +55,19 @@ async def test_max_tokens_becomes_max_completion_tokens_then_goes(llm: FakeLLM, 
 async def test_a_rejected_unknown_field_is_a_request_error_not_a_loop(llm: FakeLLM, http: httpx.AsyncClient) -> None:
     from llm_server import status
 
-    llm.always("o-mini", status(400, body='{"error": {"message": "model o-mini does not exist", "type": "invalid_request_error"}}'))
+    llm.always(
+        "o-mini",
+        status(400, body='{"error": {"message": "model o-mini does not exist", "type": "invalid_request_error"}}'),
+    )
     with pytest.raises(LLMRequestError) as caught:
         await ChatClient(http, llm.base_url, "k").complete(HELLO, timeout_s=5)
     assert "does not exist" in str(caught.value) and len(llm.calls()) == 1
 
 
 @pytest.mark.parametrize("stream", [False, True])
-async def test_content_null_with_a_refusal_is_a_typed_refusal(llm: FakeLLM, http: httpx.AsyncClient, stream: bool) -> None:
+async def test_content_null_with_a_refusal_is_a_typed_refusal(
+    llm: FakeLLM, http: httpx.AsyncClient, stream: bool
+) -> None:
     llm.script("o-mini", refusal("I can't help with that request."))
     with pytest.raises(LLMRefused) as caught:
         await ChatClient(http, llm.base_url, "k", stream=stream).complete(HELLO, timeout_s=5)
@@ -88,12 +95,19 @@ async def test_a_non_streamed_answer_has_no_ttft(llm: FakeLLM, http: httpx.Async
         (error_object("The server had an error while processing your request"), LLMServerError),
         (error_object("Rate limit reached", code="rate_limit_exceeded", kind="requests"), LLMRateLimited),
         (error_object("overloaded", code=529, kind="api_error"), LLMServerError),
-        (error_object("Incorrect API key provided", code="invalid_api_key", kind="invalid_request_error"), LLMAuthError),
+        (
+            error_object("Incorrect API key provided", code="invalid_api_key", kind="invalid_request_error"),
+            LLMAuthError,
+        ),
         (error_object("context too long", code=400, kind="invalid_request_error"), LLMRequestError),
     ],
 )
 async def test_a_200_with_an_error_object_is_the_error_it_describes(
-    llm: FakeLLM, http: httpx.AsyncClient, behaviour, error, stream: bool  # type: ignore[no-untyped-def]
+    llm: FakeLLM,
+    http: httpx.AsyncClient,
+    behaviour,
+    error,
+    stream: bool,  # type: ignore[no-untyped-def]
 ) -> None:
     llm.script("o-mini", behaviour)
     with pytest.raises(error) as caught:
@@ -129,7 +143,10 @@ def _responder(llm: FakeLLM, store, http: httpx.AsyncClient, *, stream: bool = F
 
 @pytest.mark.parametrize("stream", [False, True])
 async def test_a_refusal_goes_to_the_next_tier_and_never_reaches_the_customer_empty(
-    llm: FakeLLM, store, http: httpx.AsyncClient, stream: bool  # type: ignore[no-untyped-def]
+    llm: FakeLLM,
+    store,
+    http: httpx.AsyncClient,
+    stream: bool,  # type: ignore[no-untyped-def]
 ) -> None:
     from seabot.core.responder import ResponderRequest
 
@@ -145,7 +162,9 @@ async def test_a_refusal_goes_to_the_next_tier_and_never_reaches_the_customer_em
 
 
 @pytest.mark.parametrize("stream", [False, True])
-async def test_a_200_error_object_is_retried_like_the_5xx_it_is(llm: FakeLLM, store, http: httpx.AsyncClient, stream: bool) -> None:  # type: ignore[no-untyped-def]
+async def test_a_200_error_object_is_retried_like_the_5xx_it_is(
+    llm: FakeLLM, store, http: httpx.AsyncClient, stream: bool
+) -> None:  # type: ignore[no-untyped-def]
     from seabot.core.responder import ResponderRequest
 
     bot, responder = _responder(llm, store, http, stream=stream)
@@ -154,7 +173,9 @@ async def test_a_200_error_object_is_retried_like_the_5xx_it_is(llm: FakeLLM, st
     assert (got.text, got.tier, got.attempts, got.fallback) == ("here you go", "fast", 2, False)
 
 
-async def test_a_model_that_rejects_parameters_answers_through_the_responder(llm: FakeLLM, store, http: httpx.AsyncClient) -> None:  # type: ignore[no-untyped-def]
+async def test_a_model_that_rejects_parameters_answers_through_the_responder(
+    llm: FakeLLM, store, http: httpx.AsyncClient
+) -> None:  # type: ignore[no-untyped-def]
     from seabot.core.responder import ResponderRequest
 
     bot, responder = _responder(llm, store, http)
@@ -179,7 +200,9 @@ async def test_the_runtimes_pool_for_a_streaming_provider_measures_the_first_tok
     assert result.ttft_s < result.latency_s / 2  # read as it came, not after the whole body
 
 
-async def test_the_servers_own_time_to_first_token_is_taken_when_it_gives_one(llm: FakeLLM, http: httpx.AsyncClient) -> None:
+async def test_the_servers_own_time_to_first_token_is_taken_when_it_gives_one(
+    llm: FakeLLM, http: httpx.AsyncClient
+) -> None:
     from llm_server import raw
 
     body = '{"model": "o-mini", "choices": [{"message": {"role": "assistant", "content": "hi"}}]}'

@@ -76,13 +76,21 @@ async def test_the_routed_tier_answers_and_its_cost_is_priced(llm: FakeLLM, stor
     rig = Rig(llm, store, http)
     llm.script("m-premium", answer("Sorry about that! Let me check.", tokens_in=1200, tokens_out=300))
     got = await rig.ask("my parcel is broken and I am angry", tier="premium")
-    assert (got.responder, got.model, got.tier, got.tokens_in, got.tokens_out) == ("llm", "m-premium", "premium", 1200, 300)
+    assert (got.responder, got.model, got.tier, got.tokens_in, got.tokens_out) == (
+        "llm",
+        "m-premium",
+        "premium",
+        1200,
+        300,
+    )
     assert got.cost_usd == pytest.approx((1200 * 2.00 + 300 * 8.00) / 1e6)
     assert got.attempts == 1 and not got.fallback
     assert rig.metrics.value("seabot_llm_attempts_total", model="m-premium", outcome="ok") == 1
 
 
-async def test_fallback_goes_premium_then_balanced_then_fast_then_offline(llm: FakeLLM, store: SqliteStore, http) -> None:  # type: ignore[no-untyped-def]
+async def test_fallback_goes_premium_then_balanced_then_fast_then_offline(
+    llm: FakeLLM, store: SqliteStore, http
+) -> None:  # type: ignore[no-untyped-def]
     rig = Rig(llm, store, http)
     llm.always("m-premium", status(500))
     llm.always("m-balanced", status(429, retry_after="0"))
@@ -123,7 +131,10 @@ async def test_a_failing_model_is_skipped_for_a_cool_down(llm: FakeLLM, store: S
 
 
 async def test_a_rejected_key_is_not_retried_and_reported_once(
-    llm: FakeLLM, store: SqliteStore, http, caplog: pytest.LogCaptureFixture  # type: ignore[no-untyped-def]
+    llm: FakeLLM,
+    store: SqliteStore,
+    http,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
 ) -> None:
     rig = Rig(llm, store, http)
     for model in ("m-premium", "m-balanced", "m-fast"):

@@ -107,7 +107,9 @@ FIRST_QUESTIONS = {
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-async def test_the_number_is_asked_for_and_the_next_message_answers(lang: str, shop: ShopStandIn, http: httpx.AsyncClient) -> None:
+async def test_the_number_is_asked_for_and_the_next_message_answers(
+    lang: str, shop: ShopStandIn, http: httpx.AsyncClient
+) -> None:
     ask, answer = await converse(assistant(http_source(shop, http)), lang, *FIRST_QUESTIONS[lang])
     assert ask.action is OrderAction.ASK_REFERENCE and ask.text == order_phrase(OrderPhrase.ASK_REFERENCE, lang)
     assert ask.state.stage is OrderStage.AWAITING_REFERENCE
@@ -160,7 +162,9 @@ async def test_number_and_proof_in_one_message(shop: ShopStandIn, http: httpx.As
 
 
 @pytest.mark.parametrize("kind", ["shopify", "woocommerce"])
-async def test_a_wrong_last_four_looks_like_an_unknown_order(kind: str, shop: ShopStandIn, http: httpx.AsyncClient) -> None:
+async def test_a_wrong_last_four_looks_like_an_unknown_order(
+    kind: str, shop: ShopStandIn, http: httpx.AsyncClient
+) -> None:
     source = shopify_source(shop, http) if kind == "shopify" else woo_source(shop, http)
     ref = "1001" if kind == "shopify" else "727"
     _, wrong = await converse(assistant(source), "en", f"where is order #{ref}", "4820")
@@ -199,7 +203,9 @@ async def test_guessing_the_last_four_is_limited_too(shop: ShopStandIn, http: ht
 
 
 @pytest.mark.parametrize("failure", [status(500), delay(3.0)])
-async def test_a_failing_shop_gets_an_honest_answer(failure: object, shop: ShopStandIn, http: httpx.AsyncClient) -> None:
+async def test_a_failing_shop_gets_an_honest_answer(
+    failure: object, shop: ShopStandIn, http: httpx.AsyncClient
+) -> None:
     shop.script("http", failure, failure)  # type: ignore[arg-type]
     source = http_source(shop, http, Resilience(timeout_s=0.5, connect_timeout_s=0.5, retry_delay_s=0.0))
     (decision,) = await converse(assistant(source), "vi", "đơn hàng 1001 giao chưa?")
@@ -220,8 +226,13 @@ async def test_judgment_goes_to_the_model_with_the_order_as_data(
                                  "siti.rahma@example.co.id", judgment=True)  # fmt: skip
     assert decision.action is OrderAction.LLM and decision.text is None
     assert decision.llm_context is not None
-    messages = (ChatMessage("system", "You are Batik House's assistant.\n\n" + decision.llm_context), ChatMessage("user", text))
-    await ChatClient(http, llm.base_url, "sk-test").complete(ChatRequest(model="m-balanced", messages=messages), timeout_s=5)
+    messages = (
+        ChatMessage("system", "You are Batik House's assistant.\n\n" + decision.llm_context),
+        ChatMessage("user", text),
+    )
+    await ChatClient(http, llm.base_url, "sk-test").complete(
+        ChatRequest(model="m-balanced", messages=messages), timeout_s=5
+    )
     sent = json.dumps(llm.calls("m-balanced")[0].body, ensure_ascii=False)
     assert "<<ORDER_DATA>>" in sent and "JT0012345678" in sent
     assert json.dumps(INJECTION)[1:-1] in sent  # the injected item name arrived as a quoted value
@@ -229,7 +240,9 @@ async def test_judgment_goes_to_the_model_with_the_order_as_data(
         assert personal not in sent
 
 
-async def test_judgment_is_remembered_across_the_question_for_the_number(shop: ShopStandIn, http: httpx.AsyncClient) -> None:
+async def test_judgment_is_remembered_across_the_question_for_the_number(
+    shop: ShopStandIn, http: httpx.AsyncClient
+) -> None:
     a = assistant(http_source(shop, http))
     ask = await a.handle("pesanan saya belum sampai, saya mau refund!", "id", OrderDialogState.idle(),
                          customer=ALICE, now=NOW, needs_judgment=True)  # fmt: skip
@@ -269,7 +282,6 @@ def test_dialog_state_survives_storage_and_garbage() -> None:
     assert OrderDialogState.from_json(json.loads(json.dumps(state.as_json()))) == state
     assert OrderDialogState.from_json({"stage": "dancing"}) == OrderDialogState.idle()
     assert OrderDialogState.from_json(None) == OrderDialogState.idle()
-
 
 
 async def test_logs_hold_no_personal_data_and_no_secret(

@@ -25,7 +25,12 @@ def pipeline(shipped_config: Path, tmp_path: Path) -> Pipeline:
     bot = load_config(shipped_config, {}).bot("demo-shop")
     store = SqliteStore(tmp_path / "p.db")
     return Pipeline(
-        bot.profile, store, LanguageDetector(), Router(bot.routing), OfflineResponder.for_profiles([bot.profile]), Metrics()
+        bot.profile,
+        store,
+        LanguageDetector(),
+        Router(bot.routing),
+        OfflineResponder.for_profiles([bot.profile]),
+        Metrics(),
     )
 
 

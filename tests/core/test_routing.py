@@ -45,7 +45,11 @@ def test_mixed_language_messages(router: Router) -> None:
 
 
 def test_third_angry_message_in_a_row_escalates(router: Router) -> None:
-    first, second, third = "still waiting...", "hurry up, it's taking so long", "any update on my order?? still not here"
+    first, second, third = (
+        "still waiting...",
+        "hurry up, it's taking so long",
+        "any update on my order?? still not here",
+    )
     assert router.route(third).tier == "balanced"
     assert router.route(third, previous_customer_texts=[second]).tier == "balanced"
     escalated = router.route(third, previous_customer_texts=[first, second])
@@ -55,7 +59,9 @@ def test_third_angry_message_in_a_row_escalates(router: Router) -> None:
 
 def test_streak_needs_consecutive_angry_messages(router: Router) -> None:
     calm_in_between = ["lama banget kak", "oke makasih kak"]
-    assert router.route("kok belum sampai juga, lama banget", previous_customer_texts=calm_in_between).tier == "balanced"
+    assert (
+        router.route("kok belum sampai juga, lama banget", previous_customer_texts=calm_in_between).tier == "balanced"
+    )
 
 
 def test_calm_message_after_angry_ones_is_not_escalated(router: Router) -> None:
@@ -81,13 +87,16 @@ def test_long_unmatched_message_is_not_fast(router: Router) -> None:
 
 
 def test_many_demands_in_one_long_message_is_premium(router: Router) -> None:
-    text = ("Please change my address, cancel the second item, apply my promo code again and tell me "
-            "the tracking number, and send a new invoice with the receipt to my company today before noon.")
+    text = (
+        "Please change my address, cancel the second item, apply my promo code again and tell me "
+        "the tracking number, and send a new invoice with the receipt to my company today before noon."
+    )
     assert router.route(text).tier == "premium"
 
 
 @pytest.mark.parametrize(
-    "text", ["", " ", "\x00\x01\x02", "\ud800", "a\udfffb", "😀" * 50, "x" * 100_000, "ทดสอบ" * 20_000, "\n\t\r"],
+    "text",
+    ["", " ", "\x00\x01\x02", "\ud800", "a\udfffb", "😀" * 50, "x" * 100_000, "ทดสอบ" * 20_000, "\n\t\r"],
 )
 def test_bad_input_gives_a_valid_decision(router: Router, text: str) -> None:
     decision = router.route(text, previous_customer_texts=[text, text])
@@ -102,12 +111,14 @@ def test_non_string_previous_texts_do_not_raise(router: Router) -> None:
 
 
 def test_config_extension_adds_cues_and_thresholds() -> None:
-    rules = RoutingRules.default().extended({
-        "premium": ["barang ketuker"],
-        "handoff": {"en": ["get me a human being"], "th": ["ขอแอดมินคนจริง"]},
-        "fast": ["jam berapa tutup"],
-        "angry_streak": 2,
-    })
+    rules = RoutingRules.default().extended(
+        {
+            "premium": ["barang ketuker"],
+            "handoff": {"en": ["get me a human being"], "th": ["ขอแอดมินคนจริง"]},
+            "fast": ["jam berapa tutup"],
+            "angry_streak": 2,
+        }
+    )
     router = Router(rules)
     assert router.route("kak barang ketuker sama pesanan orang").tier == "premium"
     assert router.route("ขอแอดมินคนจริงค่ะ").handoff is True
@@ -126,14 +137,16 @@ def test_prefix_cue_and_whole_word_matching() -> None:
 
 def test_config_errors_list_every_problem() -> None:
     with pytest.raises(RoutingConfigError) as info:
-        RoutingRules.default().extended({
-            "premium": ["ok", 3, ""],
-            "handoff": "human",
-            "fast": {"en": [None]},
-            "angry_streak": "three",
-            "long_message_words": 0,
-            "colour": "blue",
-        })
+        RoutingRules.default().extended(
+            {
+                "premium": ["ok", 3, ""],
+                "handoff": "human",
+                "fast": {"en": [None]},
+                "angry_streak": "three",
+                "long_message_words": 0,
+                "colour": "blue",
+            }
+        )
     problems = info.value.problems
     assert "routing.premium[1]: must be a string" in problems
     assert "routing.premium[2]: must not be empty" in problems

@@ -148,5 +148,3 @@ def test_own_cases(router: Router, lang: str, text: str, tier: str | None, hando
 @pytest.mark.parametrize("text", NOT_HANDOFF)
 def test_people_mentioned_without_asking_for_one(router: Router, text: str) -> None:
     assert router.route(text).handoff is False
-
-

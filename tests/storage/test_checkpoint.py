@@ -90,7 +90,6 @@ def test_the_server_store_runs_its_checkpointer_until_closed(tmp_path: Path) -> 
     again.close()
 
 
-
 def test_a_long_reader_does_not_hold_up_the_writer_behind_a_restart(tmp_path: Path) -> None:
     """A restart waits for readers to leave the log and keeps writers out while it waits; a
     ``seabot stats`` scanning for seconds must not freeze the server's commits that long."""

@@ -35,10 +35,15 @@ def test_history_survives_reopening(tmp_path: Path) -> None:
 def test_a_message_sets_the_conversation_language_only_when_it_brings_one(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "s.db")
     conv = store.conversation("b", "line", "u", ChatKind.PRIVATE)
-    store.append(StoredMessage(conv.id, "b", "line", "u", "u", Role.CUSTOMER, "halo kak", inbound_id="m1"), conversation_lang="id")
+    store.append(
+        StoredMessage(conv.id, "b", "line", "u", "u", Role.CUSTOMER, "halo kak", inbound_id="m1"),
+        conversation_lang="id",
+    )
     store.append(StoredMessage(conv.id, "b", "line", "u", "u", Role.BOT, "Halo!", inbound_id="m1"))
     assert store.conversation("b", "line", "u", ChatKind.PRIVATE).lang == "id"
-    store.append(StoredMessage(conv.id, "b", "line", "u", "u", Role.CUSTOMER, "สวัสดี", inbound_id="m2"), conversation_lang="th")
+    store.append(
+        StoredMessage(conv.id, "b", "line", "u", "u", Role.CUSTOMER, "สวัสดี", inbound_id="m2"), conversation_lang="th"
+    )
     assert store.conversation("b", "line", "u", ChatKind.PRIVATE).lang == "th"
     assert [m.text for m in store.recent(conv.id, 2)] == ["Halo!", "สวัสดี"]
 

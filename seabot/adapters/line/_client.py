@@ -69,7 +69,9 @@ class HttpxApiClient(AsyncApiClient):  # type: ignore[misc]
         timeout: Any = httpx.USE_CLIENT_DEFAULT
         if isinstance(_request_timeout, (int, float)):
             timeout = float(_request_timeout)
-        response = HttpResponse(await self._http.request(method, url, headers=headers, content=content, timeout=timeout))
+        response = HttpResponse(
+            await self._http.request(method, url, headers=headers, content=content, timeout=timeout)
+        )
         if not 200 <= response.status <= 299:
             raise ApiException(http_resp=response)
         return response

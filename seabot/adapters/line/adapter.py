@@ -309,4 +309,3 @@ class LineAdapter:
     async def aclose(self) -> None:
         if self._on_close is not None:
             await self._on_close()
-

@@ -32,8 +32,12 @@ def webhook(config: LineConfig, user: str, text: str) -> WebhookRequest:
         "webhookEventId": uuid.uuid4().hex.upper()[:26],
         "deliveryContext": {"isRedelivery": False},
         "replyToken": secrets.token_hex(16),
-        "message": {"id": str(secrets.randbelow(10**17)), "type": "text", "text": text,
-                    "quoteToken": secrets.token_urlsafe(24)},  # fmt: skip
+        "message": {
+            "id": str(secrets.randbelow(10**17)),
+            "type": "text",
+            "text": text,
+            "quoteToken": secrets.token_urlsafe(24),
+        },
     }
     body = json.dumps({"destination": "U" + "0" * 32, "events": [event]}, ensure_ascii=False).encode("utf-8")
     signature = base64.b64encode(hmac.new(config.channel_secret.encode("utf-8"), body, hashlib.sha256).digest())

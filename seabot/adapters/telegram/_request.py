@@ -19,7 +19,9 @@ class SharedClientRequest(BaseRequest):
     def __init__(self, client: httpx.AsyncClient, *, read_timeout: float = 10.0, connect_timeout: float = 5.0) -> None:
         self._client = client
         self._read_timeout = read_timeout
-        self._timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
+        self._timeout = httpx.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+        )
 
     @property
     def read_timeout(self) -> float | None:

@@ -102,7 +102,9 @@ class TelegramAdapter:
         self.bot = Bot(config.token, base_url=f"{config.api_base}/bot", request=SharedClientRequest(client),
                        get_updates_request=SharedClientRequest(client, read_timeout=40.0))  # fmt: skip
         self._limiter = SendRateLimiter(options.rates)
-        self._me = BotIdentity(user_id=int(config.token.split(":", 1)[0]) if config.token.split(":", 1)[0].isdigit() else 0)
+        self._me = BotIdentity(
+            user_id=int(config.token.split(":", 1)[0]) if config.token.split(":", 1)[0].isdigit() else 0
+        )
         self._me_known = False
         self._typing: dict[str, asyncio.Task[None]] = {}
 

@@ -77,7 +77,9 @@ class TelegramPoller:
             try:
                 await self._adapter.ingest(update, self._intake)
             except BadRequestError as exc:  # skipped, or it would come back on every poll
-                log.warning("update skipped: %s", exc, extra={"bot": self._adapter.bot_id, "update_id": update.update_id})
+                log.warning(
+                    "update skipped: %s", exc, extra={"bot": self._adapter.bot_id, "update_id": update.update_id}
+                )
         if updates:
             next_offset = max(update.update_id for update in updates) + 1
             await asyncio.to_thread(self._settings.put_setting, self._key, str(next_offset))

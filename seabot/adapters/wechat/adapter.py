@@ -65,7 +65,9 @@ class WechatAdapter:
         self.options = options
         self._on_close = on_close
         self.api = WechatApi(client, config.api_base, config.app_id, config.app_secret)
-        self._crypto = Decryptor(config.token, config.encoding_aes_key, config.app_id) if config.encoding_aes_key else None
+        self._crypto = (
+            Decryptor(config.token, config.encoding_aes_key, config.app_id) if config.encoding_aes_key else None
+        )
 
     # -- inbound ---------------------------------------------------------------------------------
 
@@ -147,7 +149,9 @@ class WechatAdapter:
         stamp = float(raw)
         skew = abs(self.options.clock() - stamp)
         if not skew <= self.options.replay_window_s:  # also refuses nan
-            raise SignatureError(f"timestamp is {skew:.0f} s away from our clock (at most {self.options.replay_window_s:.0f})")
+            raise SignatureError(
+                f"timestamp is {skew:.0f} s away from our clock (at most {self.options.replay_window_s:.0f})"
+            )
 
     def _check_nonce(self, query: Mapping[str, str], message: bytes) -> None:
         """A nonce already seen within the window with another message is a replayed signature.

@@ -106,9 +106,9 @@ class WechatApi:
 
     async def send_text(self, openid: str, text: str) -> None:
         """POST message/custom/send; a stale token is refreshed once and the send repeated."""
-        body = json.dumps(
-            {"touser": openid, "msgtype": "text", "text": {"content": text}}, ensure_ascii=False
-        ).encode("utf-8")  # WeChat shows \\u escapes literally, so send real UTF-8
+        body = json.dumps({"touser": openid, "msgtype": "text", "text": {"content": text}}, ensure_ascii=False).encode(
+            "utf-8"
+        )  # WeChat shows \\u escapes literally, so send real UTF-8
         for attempt in range(2):
             token = await self.access_token(force=attempt > 0)
             response = await self._client.post(

@@ -11,7 +11,9 @@ from seabot.storage import SqliteStore
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("conversations", parents=[common], help="list customers and conversations (ids for the other commands)")
+    p = sub.add_parser(
+        "conversations", parents=[common], help="list customers and conversations (ids for the other commands)"
+    )
     p.add_argument("--bot", help="only this bot")
     p.add_argument("--channel", help="only this channel (telegram, line, wechat, console)")
     p.add_argument("--handoff", action="store_true", help="only those with a person")
@@ -40,7 +42,9 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     if not found:
         print("no conversations" + (f" for bot {args.bot!r}" if args.bot else ""))
         return 0
-    print(f"{'last activity':<26}{'bot':<14}{'channel':<10}{'chat (--user)':<36}{'kind':<9}{'lang':<6}{'msgs':>6}  status")
+    print(
+        f"{'last activity':<26}{'bot':<14}{'channel':<10}{'chat (--user)':<36}{'kind':<9}{'lang':<6}{'msgs':>6}  status"
+    )
     for c in found:
         when = time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(c.last_at)) if c.last_at else "-"
         status = "with a person" if c.handoff else "with the bot"

@@ -22,8 +22,10 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 def run(args: argparse.Namespace, config: AppConfig | None) -> int:
     if args.bot and config is None:
-        print("seabot route: --bot needs a config file (--config PATH or SEABOT_CONFIG); without it, drop --bot",
-              file=sys.stderr)
+        print(
+            "seabot route: --bot needs a config file (--config PATH or SEABOT_CONFIG); without it, drop --bot",
+            file=sys.stderr,
+        )
         return 2
     rules = config.bot(args.bot).routing if args.bot and config is not None else RoutingRules.default()
     router, detector = Router(rules), LanguageDetector()

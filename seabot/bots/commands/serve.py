@@ -42,8 +42,10 @@ def _serve(args: argparse.Namespace, config: AppConfig) -> int:
     adapters = build_adapters(runtime)
     base = config.server.public_url or f"http://{host}:{port}"
     print(f"seabot serving {len(config.bots)} bot(s) on http://{host}:{port}  (health: {base}/healthz)")
-    print(f"  console: http://{console.host}:{console.port}/ (accounts: `seabot users add EMAIL --role admin`); "
-          f"metrics: http://{console.host}:{console.port}/metrics (not on the webhook port)")
+    print(
+        f"  console: http://{console.host}:{console.port}/ (accounts: `seabot users add EMAIL --role admin`); "
+        f"metrics: http://{console.host}:{console.port}/metrics (not on the webhook port)"
+    )
     for bot_id, bot in config.bots.items():
         if not bot.channels:
             print(f"  {bot_id}: no channels configured; try it with `seabot chat --bot {bot_id}`")

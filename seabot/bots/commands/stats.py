@@ -27,7 +27,9 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--bot", help="only this bot")
     p.add_argument("--days", type=int, default=7, help="days back, today included (UTC; default 7)")
     p.add_argument("--json", action="store_true", help="one JSON document for scripts")
-    p.add_argument("--models", action="store_true", help="per provider and model: latency, TTFT, errors, cost (all bots)")
+    p.add_argument(
+        "--models", action="store_true", help="per provider and model: latency, TTFT, errors, cost (all bots)"
+    )
     p.set_defaults(run=run)
 
 
@@ -78,7 +80,10 @@ async def canary_decisions(config: AppConfig, store: SqliteStore) -> dict[str, C
         if tier.canary is None:
             continue
         decision = await state.load(name)
-        about = decision is not None and (decision.model, decision.provider) == (tier.canary.model, tier.canary.provider)
+        about = decision is not None and (decision.model, decision.provider) == (
+            tier.canary.model,
+            tier.canary.provider,
+        )
         found[name] = decision if about else None
     return found
 

@@ -13,7 +13,9 @@ from seabot.bots.config import AppConfig
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("telegram", parents=[common], help="Telegram setup: set-webhook, delete-webhook")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    s = actions.add_parser("set-webhook", parents=[common], help="point Telegram at this server (with the secret token)")
+    s = actions.add_parser(
+        "set-webhook", parents=[common], help="point Telegram at this server (with the secret token)"
+    )
     s.add_argument("--bot", required=True, help="bot id from the config")
     s.add_argument("--url", required=True, help="public https URL of the server, or of its /webhooks/<bot>/telegram")
     s.add_argument("--drop-pending", action="store_true", help="discard updates Telegram is still holding")

@@ -88,12 +88,6 @@ class IdMsMarkers:
         pair = self._lookup(token)
         if pair is not None:
             return pair
-        if (
-            malay_word is not None
-            and token.startswith("x")
-            and len(token) > _X_MIN_STEM
-            and malay_word(token[1:])
-        ):
+        if malay_word is not None and token.startswith("x") and len(token) > _X_MIN_STEM and malay_word(token[1:]):
             return (0.0, _X_NEGATION)
         return (0.0, 0.0)
-

@@ -39,12 +39,10 @@ class LatinModel:
         if tuple(table["langs"]) != LATIN_LANGS:
             raise RuntimeError("latin_model.json.gz was built for other languages")
         self._words: dict[str, Vector] = {
-            w: self._clipped([_FLOOR if x is None else x for x in row])
-            for w, row in table["words"].items()
+            w: self._clipped([_FLOOR if x is None else x for x in row]) for w, row in table["words"].items()
         }
         self._trigrams: dict[str, Vector] = {
-            g: tuple(_TRIGRAM_UNSEEN if x is None else x for x in row)
-            for g, row in table["trigrams"].items()
+            g: tuple(_TRIGRAM_UNSEEN if x is None else x for x in row) for g, row in table["trigrams"].items()
         }
         self._unseen: Vector = (_TRIGRAM_UNSEEN,) * len(LATIN_LANGS)
         raw_idms = resources.files(__package__).joinpath("data/idms_words.json.gz").read_bytes()

@@ -13,8 +13,10 @@ _LATIN = re.compile(r"[a-z\u00c0-\u024f\u1e00-\u1eff]")
 #: a hook above, or a tone mark stacked on a circumflex/breve.
 _VI_LETTERS = "ăđơưạặậẹệịọộợụựỵảẳẩẻểỉỏổởủửỷẽễĩũữỹấầẫắằẵếềốồỗớờỡứừ"
 _VI_WORD = re.compile(rf"\w*[{_VI_LETTERS}]\w*")
-_OTHER_LETTER = re.compile(r"[^\W\d_a-z\u00c0-\u024f\u1e00-\u1eff\u0e01-\u0e5b\u3040-\u30ff"
-                           r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
+_OTHER_LETTER = re.compile(
+    r"[^\W\d_a-z\u00c0-\u024f\u1e00-\u1eff\u0e01-\u0e5b\u3040-\u30ff"
+    r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]"
+)
 
 
 @dataclass(frozen=True, slots=True)

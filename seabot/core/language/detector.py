@@ -128,7 +128,7 @@ class LanguageDetector:
 
     @staticmethod
     def _universal_only(prior: str | None, current: str | None) -> Detection:
-        """"ok", "thanks", "lah": keep the conversation's language, else the locale's, else English."""
+        """ "ok", "thanks", "lah": keep the conversation's language, else the locale's, else English."""
         if current is not None:
             return Detection(current, 0.6)
         if prior is not None:

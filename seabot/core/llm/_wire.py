@@ -78,7 +78,9 @@ def error_from_object(error: object, where: str, *, status: int, sent: set[str])
             claimed = int(code)
     via = " (in a 200 answer)" if status == 200 else ""
     if claimed in (401, 403) or "auth" in kind or "invalid_api_key" in kind or "permission" in kind:
-        return LLMAuthError(f"{where}: the API rejected the key{via}{detail}; check the provider's api_key", status=claimed)
+        return LLMAuthError(
+            f"{where}: the API rejected the key{via}{detail}; check the provider's api_key", status=claimed
+        )
     if claimed == 429 or "rate_limit" in kind or "quota" in kind:
         return LLMRateLimited(f"{where}: rate limited{via}{detail}", status=claimed)
     param = unsupported_parameter(error, sent) if claimed < 500 else None

@@ -174,12 +174,16 @@ class ChatClient:
         if status == 429:
             raise LLMRateLimited(f"{where}: rate limited (HTTP 429{detail})", retry_after_s=retry_after)
         if status >= 500:
-            raise LLMServerError(f"{where}: server error (HTTP {status}{detail})", status=status, retry_after_s=retry_after)
+            raise LLMServerError(
+                f"{where}: server error (HTTP {status}{detail})", status=status, retry_after_s=retry_after
+            )
         if status == 408:
             raise LLMTimeout(f"{where}: the API timed out (HTTP 408)", status=status)
         param = unsupported_parameter(error, sent)
         if param is not None:
-            raise LLMUnsupportedParameter(f"{where}: the model does not take {param!r} (HTTP {status}{detail})", parameter=param, status=status)
+            raise LLMUnsupportedParameter(
+                f"{where}: the model does not take {param!r} (HTTP {status}{detail})", parameter=param, status=status
+            )
         raise LLMRequestError(f"{where}: request refused (HTTP {status}{self._mask(detail)})", status=status)
 
 

@@ -21,7 +21,14 @@ from typing import Protocol
 from seabot.core.llm.settings import TierSpec
 
 __all__ = [
-    "Series", "Tally", "ModelStatsStore", "Counters", "CounterModelStats", "ModelLedger", "ModelRow", "summarize",
+    "Series",
+    "Tally",
+    "ModelStatsStore",
+    "Counters",
+    "CounterModelStats",
+    "ModelLedger",
+    "ModelRow",
+    "summarize",
     "bucket_edge",
 ]
 

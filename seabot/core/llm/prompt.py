@@ -29,8 +29,8 @@ MESSAGE_OVERHEAD_TOKENS = 4  # role and separators per chat message
 # CJK ideographs, kana and hangul ≈ 1 token per character; Thai, Lao, Khmer, Myanmar ≈ 1 per
 # 1.5 characters (combining vowels and tone marks share a token); everything else ≈ 1 per 4.
 # (U+3000, the ideographic space, counts as a space.)
-_CJK = re.compile("[\u2E80-\u2FFF\u3001-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF00-\uFFEF\U00020000-\U0003FFFF]")
-_SOUTHEAST = re.compile("[\u0E00-\u0EFF\u1000-\u109F\u1780-\u17FF]")
+_CJK = re.compile("[\u2e80-\u2fff\u3001-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+_SOUTHEAST = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 
 
 def estimate_tokens(text: str) -> int:

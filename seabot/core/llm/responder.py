@@ -52,7 +52,9 @@ def describe_metrics(metrics: Metrics) -> None:
     metrics.describe("seabot_llm_ttft_seconds", "histogram", "Time to a streamed answer's first token")
     metrics.describe("seabot_llm_cost_usd_total", "counter", "What a model's answers cost")
     metrics.describe("seabot_llm_arm_fallbacks_total", "counter", "Messages another model answered for this one")
-    metrics.describe("seabot_llm_canary", "gauge", "A tier's canary: 1 for its current state (active, rolled_back, promoted)")
+    metrics.describe(
+        "seabot_llm_canary", "gauge", "A tier's canary: 1 for its current state (active, rolled_back, promoted)"
+    )
     metrics.describe("seabot_llm_canary_rollbacks_total", "counter", "Canaries rolled back because they were worse")
 
 
@@ -299,7 +301,11 @@ class TieredResponder:
         self._keys.failure(provider)
         if provider not in self._auth_reported:
             self._auth_reported.add(provider)
-            where = "[llm].api_key / SEABOT_LLM_API_KEY" if provider == DEFAULT_PROVIDER else f"[llm.providers.{provider}].api_key"
+            where = (
+                "[llm].api_key / SEABOT_LLM_API_KEY"
+                if provider == DEFAULT_PROVIDER
+                else f"[llm.providers.{provider}].api_key"
+            )
             log.error(
                 f"the LLM API rejected the API key; its models are skipped until it is fixed"
                 f" (set {where}, then run `seabot check --online`)",

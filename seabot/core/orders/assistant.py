@@ -161,7 +161,13 @@ class OrderAssistant:
         return OrderDecision(OrderAction.NOT_ORDER, OrderDialogState.idle())
 
     def _decide(
-        self, action: OrderAction, lang: str, state: OrderDialogState, *, ref: str = "", lookup: OrderLookup | None = None
+        self,
+        action: OrderAction,
+        lang: str,
+        state: OrderDialogState,
+        *,
+        ref: str = "",
+        lookup: OrderLookup | None = None,
     ) -> OrderDecision:
         text = order_phrase(OrderPhrase(action.value), lang, name=self._name, ref=ref, fallback_lang=self._fallback)
         return OrderDecision(action, state, text=text, lookup=lookup)

@@ -36,7 +36,9 @@ class Verifier:
 def parse_verifier(text: str) -> Verifier | None:
     """An email, or the last four digits of a phone (given alone, or as the whole number)."""
     text = unicodedata.normalize("NFKC", text)
-    ascii_digits = "".join(str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch for ch in text)
+    ascii_digits = "".join(
+        str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch for ch in text
+    )
     email = _EMAIL.search(ascii_digits)
     if email:
         return Verifier(VerifierKind.EMAIL, _fold_email(email.group(0)))

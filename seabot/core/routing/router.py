@@ -85,8 +85,7 @@ class Router:
         if now.anger_count >= rules.anger_for_premium:
             reasons.append(f"premium: {now.anger_count} anger signals in one message")
             return "premium"
-        if (len(now.cues["balanced"]) >= rules.multi_constraint_cues
-                and now.words >= rules.multi_constraint_words):
+        if len(now.cues["balanced"]) >= rules.multi_constraint_cues and now.words >= rules.multi_constraint_words:
             reasons.append(f"premium: {len(now.cues['balanced'])} requests in one message")
             return "premium"
         if now.angry and self._angry_streak(previous):

@@ -54,9 +54,17 @@ class HandoffsSql(PostgresBase):
                 await conn.execute(
                     "INSERT INTO handoffs (conversation_id, bot_id, channel, chat_id, user_id, lang, reasons, created_at)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                    (handoff.conversation_id, handoff.bot_id, handoff.channel, handoff.chat_id, handoff.user_id,
-                     handoff.lang, json.dumps(list(handoff.reasons), ensure_ascii=False), handoff.created_at),
-                )  # fmt: skip
+                    (
+                        handoff.conversation_id,
+                        handoff.bot_id,
+                        handoff.channel,
+                        handoff.chat_id,
+                        handoff.user_id,
+                        handoff.lang,
+                        json.dumps(list(handoff.reasons), ensure_ascii=False),
+                        handoff.created_at,
+                    ),
+                )
             ).fetchone()
         assert row is not None
         return int(row[0])
@@ -92,9 +100,16 @@ class HandoffsSql(PostgresBase):
             ).fetchall()
         return [
             Handoff(
-                id=row[0] or 0, conversation_id=row[1], bot_id=row[2], channel=row[3], chat_id=row[4],
-                user_id=row[5] or "", lang=row[6], reasons=tuple(json.loads(row[7] or "[]")), created_at=row[8],
-            )  # fmt: skip
+                id=row[0] or 0,
+                conversation_id=row[1],
+                bot_id=row[2],
+                channel=row[3],
+                chat_id=row[4],
+                user_id=row[5] or "",
+                lang=row[6],
+                reasons=tuple(json.loads(row[7] or "[]")),
+                created_at=row[8],
+            )
             for row in rows
         ]
 

@@ -20,7 +20,9 @@ MESSAGE_COLUMNS = (
 class HistorySql(PostgresBase):
     async def conversation(self, bot_id: str, channel: str, chat_id: str, chat_kind: ChatKind) -> Conversation:
         key = (bot_id, channel, chat_id)
-        find = "SELECT id, chat_kind, lang, handoff FROM conversations WHERE bot_id = %s AND channel = %s AND chat_id = %s"
+        find = (
+            "SELECT id, chat_kind, lang, handoff FROM conversations WHERE bot_id = %s AND channel = %s AND chat_id = %s"
+        )
         async with self._conn() as conn:
             row = await (await conn.execute(find, key)).fetchone()
             if row is None:  # most messages belong to a conversation that exists: one read

@@ -50,6 +50,7 @@ RETURNING inbox.id, inbox.payload, inbox.status, inbox.reply, inbox.attempts - 1
 
 class InboxSql(PostgresBase):
     _signal: WorkSignal  # woken by the engine's LISTEN connection
+
     async def enqueue(self, message: InboundMessage) -> Enqueued:
         key = keys.conversation_key(message.bot_id, message.channel, message.conversation_id)
         async with self._conn() as conn:
@@ -58,9 +59,16 @@ class InboxSql(PostgresBase):
                     "INSERT INTO inbox (bot_id, channel, message_id, conversation_key, payload, status, received_at)"
                     " VALUES (%s, %s, %s, %s, %s, 'pending', %s) ON CONFLICT (bot_id, channel, message_id) DO NOTHING"
                     " RETURNING id, pg_notify(%s, '')::text",  # the notice goes out when this commits
-                    (message.bot_id, message.channel, message.message_id, key, dump_inbound(message), time.time(),
-                     NOTIFY_CHANNEL),
-                )  # fmt: skip
+                    (
+                        message.bot_id,
+                        message.channel,
+                        message.message_id,
+                        key,
+                        dump_inbound(message),
+                        time.time(),
+                        NOTIFY_CHANNEL,
+                    ),
+                )
             ).fetchone()
             if row is not None:
                 return Enqueued(inbox_id=int(row[0]), duplicate=False)

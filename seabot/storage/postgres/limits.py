@@ -25,7 +25,9 @@ class LimitsSql(PostgresBase):
                 (key, capacity, now),
             )
             row = await (
-                await conn.execute("SELECT tokens, updated_at, noted FROM rate_buckets WHERE key = %s FOR UPDATE", (key,))
+                await conn.execute(
+                    "SELECT tokens, updated_at, noted FROM rate_buckets WHERE key = %s FOR UPDATE", (key,)
+                )
             ).fetchone()
             assert row is not None
             # a replica whose clock is behind never winds the bucket back

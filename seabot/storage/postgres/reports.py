@@ -66,7 +66,9 @@ class ReportsSql(PostgresBase):
             handoffs = {
                 (b, d): int(n)
                 for b, d, n in await (
-                    await conn.execute(f"SELECT bot_id, {_DAY}, COUNT(*) FROM handoffs WHERE {_SCOPE} GROUP BY 1, 2", args)
+                    await conn.execute(
+                        f"SELECT bot_id, {_DAY}, COUNT(*) FROM handoffs WHERE {_SCOPE} GROUP BY 1, 2", args
+                    )
                 ).fetchall()
             }
         by_key = {(row[0], row[1]): row for row in totals}
@@ -140,9 +142,7 @@ class ReportsSql(PostgresBase):
                 "DELETE FROM rate_buckets WHERE starts_with(key, %s) AND right(key, %s) = %s",
                 (prefix, len(suffix), suffix),
             )
-            cache = await deleted(
-                "DELETE FROM answer_cache WHERE bot_id = %s AND key = ANY(%s)", (bot_id, cache_keys)
-            )
+            cache = await deleted("DELETE FROM answer_cache WHERE bot_id = %s AND key = ANY(%s)", (bot_id, cache_keys))
         return Erasure(messages, conversations, inbox, cache, handoffs, rate_limits)
 
 

@@ -35,9 +35,16 @@ async def test_a_handoff_is_recorded_once_listed_and_released(storage: Storage) 
 async def test_in_a_group_only_the_member_who_asked_goes_to_a_person(storage: Storage) -> None:
     group = await storage.conversation("b", "telegram", "g1", ChatKind.GROUP)
     for n, user in enumerate(("alice", "bob", "carol")):
-        await storage.append(StoredMessage(group.id, "b", "telegram", "g1", user, Role.CUSTOMER, "help", inbound_id=str(n)))
-    alice = await storage.record_handoff(Handoff(group.id, "b", "telegram", "g1", "alice", None, ("refund",), created_at=5.0))
-    assert await storage.record_handoff(Handoff(group.id, "b", "telegram", "g1", "alice", None, (), created_at=6.0)) == alice
+        await storage.append(
+            StoredMessage(group.id, "b", "telegram", "g1", user, Role.CUSTOMER, "help", inbound_id=str(n))
+        )
+    alice = await storage.record_handoff(
+        Handoff(group.id, "b", "telegram", "g1", "alice", None, ("refund",), created_at=5.0)
+    )
+    assert (
+        await storage.record_handoff(Handoff(group.id, "b", "telegram", "g1", "alice", None, (), created_at=6.0))
+        == alice
+    )
     await storage.record_handoff(Handoff(group.id, "b", "telegram", "g1", "bob", None, (), created_at=7.0))
     assert not (await storage.conversation("b", "telegram", "g1", ChatKind.GROUP)).handoff  # the group keeps the bot
     assert await storage.member_handed_off(group.id, "alice") and not await storage.member_handed_off(group.id, "carol")

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.anyio
 DAY = 1_780_000_000.0  # 2026-05-28 UTC, some seconds after midnight
 
 
-def said(conv_id: int, text: str, *, role: Role = Role.CUSTOMER, user: str = "u", chat: str = "u", **extra: object) -> StoredMessage:
+def said(
+    conv_id: int, text: str, *, role: Role = Role.CUSTOMER, user: str = "u", chat: str = "u", **extra: object
+) -> StoredMessage:
     return StoredMessage(conv_id, "b", "line", chat, user, role, text, **extra)  # type: ignore[arg-type]
 
 
@@ -32,7 +34,10 @@ async def test_a_conversation_is_made_once_and_found_again(storage: Storage) -> 
 
 async def test_history_keeps_order_language_and_every_field(storage: Storage) -> None:
     conv = await storage.conversation("b", "line", "u", ChatKind.PRIVATE)
-    assert await storage.append(said(conv.id, "สวัสดี", lang="th", inbound_id="m1", created_at=DAY), conversation_lang="th") > 0
+    assert (
+        await storage.append(said(conv.id, "สวัสดี", lang="th", inbound_id="m1", created_at=DAY), conversation_lang="th")
+        > 0
+    )
     reply = said(
         conv.id, "hello", role=Role.BOT, lang="th", responder="llm", model="m", tier="fast", tokens_in=10,
         tokens_out=5, cost_usd=0.25, latency_ms=12.5, attempts=1, inbound_id="m1", created_at=DAY + 1, fallback=True,

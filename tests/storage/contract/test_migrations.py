@@ -25,9 +25,20 @@ def todays_file(path: Path) -> None:
     """A file as the release before the seam writes it, through its own store."""
     store = SqliteStore(path)
     conv = store.conversation("b", "telegram", "u", ChatKind.PRIVATE)
-    store.append(StoredMessage(conv.id, "b", "telegram", "u", "u", Role.CUSTOMER, "สวัสดี", lang="th", inbound_id="1", created_at=AT), conversation_lang="th")
-    store.append(StoredMessage(conv.id, "b", "telegram", "u", "u", Role.BOT, "hello", inbound_id="1", cost_usd=0.2, created_at=AT))
-    store.enqueue(InboundMessage(bot_id="b", channel="telegram", message_id="9", user_id="u", chat_id="u", text="later"))
+    store.append(
+        StoredMessage(
+            conv.id, "b", "telegram", "u", "u", Role.CUSTOMER, "สวัสดี", lang="th", inbound_id="1", created_at=AT
+        ),
+        conversation_lang="th",
+    )
+    store.append(
+        StoredMessage(
+            conv.id, "b", "telegram", "u", "u", Role.BOT, "hello", inbound_id="1", cost_usd=0.2, created_at=AT
+        )
+    )
+    store.enqueue(
+        InboundMessage(bot_id="b", channel="telegram", message_id="9", user_id="u", chat_id="u", text="later")
+    )
     store.put_setting("telegram_offset:b", "77")
     store.bump_counter(f"line_pushes:b:{keys.month_of(AT)}", 5)
     store.record_handoff(Handoff(conv.id, "b", "telegram", "u", "u", "th", ("angry",), created_at=AT))
@@ -39,7 +50,12 @@ def todays_file(path: Path) -> None:
 def rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     conn = sqlite3.connect(path)
     try:
-        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'schema_migrations'")]
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'schema_migrations'"
+            )
+        ]
         return {table: sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr) for table in tables}
     finally:
         conn.close()
@@ -125,7 +141,9 @@ async def _set_version(engine: str, location: str, version: int) -> None:
     import psycopg
 
     async with await psycopg.AsyncConnection.connect(location, autocommit=True) as pg:
-        await pg.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, 'future', 0)", (version,))
+        await pg.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, 'future', 0)", (version,)
+        )
 
 
 async def test_a_schema_from_a_newer_seabot_is_refused(engine: str, location: str) -> None:

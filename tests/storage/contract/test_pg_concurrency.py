@@ -28,7 +28,9 @@ pytestmark = pytest.mark.anyio
 
 
 def inbound(message_id: str, chat: str) -> InboundMessage:
-    return InboundMessage(bot_id="b", channel="line", message_id=message_id, user_id=chat, chat_id=chat, text=message_id)
+    return InboundMessage(
+        bot_id="b", channel="line", message_id=message_id, user_id=chat, chat_id=chat, text=message_id
+    )
 
 
 @pytest.fixture
@@ -88,7 +90,9 @@ async def test_two_pools_get_disjoint_work_in_order_one_claimer_per_conversation
 
     # two claimers per pool, as two workers per replica
     await asyncio.wait_for(
-        asyncio.gather(*(worker(storage, f"{name}-{k}") for name, storage in zip("AB", replicas, strict=True) for k in range(2))),
+        asyncio.gather(
+            *(worker(storage, f"{name}-{k}") for name, storage in zip("AB", replicas, strict=True) for k in range(2))
+        ),
         60,
     )
     every = [item for items in worked.values() for item in items]
@@ -144,10 +148,7 @@ async def test_notify_wakes_an_idle_claimer_of_another_pool_at_once(
 
 async def test_a_bucket_holds_under_writers_from_both_pools(replicas: tuple[PostgresStorage, PostgresStorage]) -> None:
     takes = await asyncio.gather(
-        *(
-            replicas[n % 2].take_token("b", "line", "u", capacity=10, refill_per_s=0.0, now=1000.0)
-            for n in range(40)
-        )
+        *(replicas[n % 2].take_token("b", "line", "u", capacity=10, refill_per_s=0.0, now=1000.0) for n in range(40))
     )
     assert sum(take.allowed for take in takes) == 10
     assert sum(take.notify for take in takes) == 1  # the customer hears "slow down" once
@@ -161,7 +162,9 @@ async def test_daily_spend_and_dedupe_hold_under_writers_from_both_pools(
     at = 1_780_000_000.0
 
     def reply(n: int) -> StoredMessage:
-        return StoredMessage(conv.id, "b", "line", "u", "u", Role.BOT, "ok", inbound_id=str(n), cost_usd=0.01, created_at=at)
+        return StoredMessage(
+            conv.id, "b", "line", "u", "u", Role.BOT, "ok", inbound_id=str(n), cost_usd=0.01, created_at=at
+        )
 
     # 60 replies, each stored by both replicas at once (a retry racing the original)
     await asyncio.gather(*(storage.append(reply(n)) for n in range(60) for storage in replicas))
