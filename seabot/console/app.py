@@ -74,7 +74,7 @@ def create_console_app(
                 task.cancel()  # an item mid-send keeps its lease and is tried again after a restart
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            views.detach()
+            await views.detach()
             await store.close()
 
     async def not_found(request: Request, exc: Exception) -> Response:

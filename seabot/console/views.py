@@ -27,6 +27,7 @@ from seabot.console import auth
 from seabot.console.forms import FormError, read_form
 from seabot.console.outbox import OutboxWorker
 from seabot.console.stats import StatsRow, bar_chart, stats_csv, stats_rows
+from seabot.console.translate import LANGUAGE_NAMES, TranslationFailed, Translator
 from seabot.core.console_store import (
     Account,
     AccountRole,
@@ -102,11 +103,17 @@ class ConsoleViews:
         self._templates = Jinja2Templates(env=env)
         self._store: SqliteConsoleStore | None = None
         self._worker: OutboxWorker | None = None
+        self._translator = Translator(runtime)
+        self._translating: set[tuple[int, str]] = set()  # (message id, language) being or given up translating
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def attach(self, store: SqliteConsoleStore, worker: OutboxWorker) -> None:
         self._store, self._worker = store, worker
 
-    def detach(self) -> None:
+    async def detach(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._store, self._worker = None, None
 
     @property
@@ -321,23 +328,57 @@ class ConsoleViews:
         return await self._conversation_page(request, who, row)
 
     async def _conversation_context(self, who: _Who, row: ConversationRow) -> dict[str, Any]:
+        messages = await self.store.messages(row.id)
+        translations: dict[int, str] = {}
+        if self._translator.available:
+            translations = await self.store.translations(row.id, who.account.lang)
+            for m in messages:
+                if m.role == "customer" and m.id not in translations and self._translator.differs(m.lang, who.account.lang):
+                    self._translate_later(m.id, m.text, m.lang or "", who.account.lang, row.bot_id)
         return {
-            "account": who.account, "csrf": who.session.csrf, "row": row,
-            "messages": await self.store.messages(row.id), "handoffs": await self.store.handoff_notes(row.id),
+            "account": who.account, "csrf": who.session.csrf, "row": row, "messages": messages,
+            "handoffs": await self.store.handoff_notes(row.id), "translations": translations,
         }  # fmt: skip
 
+    def _translate_later(self, message_id: int, text: str, source: str, target: str, bot_id: str) -> None:
+        """Translate a customer message in the background; the page's next poll shows it. One
+        attempt per message and language while the process runs (a failure is not retried on
+        every poll, at the LLM's cost)."""
+        key = (message_id, target)
+        if key in self._translating:
+            return
+        self._translating.add(key)
+
+        async def work() -> None:
+            try:
+                translated = await self._translator.translate(text, source, target, bot_id=bot_id)
+            except TranslationFailed:
+                return
+            if self._store is not None:
+                await self._store.put_translation(message_id, target, translated, now=time.time())
+
+        task = asyncio.create_task(work(), name=f"translate-{message_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _conversation_page(
-        self, request: Request, who: _Who, row: ConversationRow, *, error: str = "", text: str = "", status: int = 200
+        self, request: Request, who: _Who, row: ConversationRow, *, error: str = "", text: str = "", status: int = 200,
+        original: str = "",
     ) -> Response:
         context = await self._conversation_context(who, row)
-        context.update(error=error, text=text, notes=await self._channel_notes(row),
-                       translation=self._translation_note())  # fmt: skip
+        context.update(error=error, text=text, notes=await self._channel_notes(row), original=original,
+                       translation=self._translation_note(who, row),
+                       can_translate=self._translator.available and self._translator.differs(row.lang, who.account.lang))  # fmt: skip
         return self.render(request, "conversation.html", context, status)
 
-    def _translation_note(self) -> str:
-        if not self._runtime.config.llm.enabled:
+    def _translation_note(self, who: _Who, row: ConversationRow) -> str:
+        if not self._translator.available:
             return "Translation is unavailable: no LLM is configured. The customer gets what you write."
-        return "Translation is not available in this version of the console. The customer gets what you write."
+        if not self._translator.differs(row.lang, who.account.lang):
+            return ""
+        return (f"The customer writes {LANGUAGE_NAMES.get(row.lang or '', row.lang)}: their messages are shown with a "
+                f"translation into {LANGUAGE_NAMES.get(who.account.lang, who.account.lang)}. Write in yours and press "
+                "\"Translate\" to see (and edit) what the customer will get, then \"Send\".")  # fmt: skip
 
     async def _channel_notes(self, row: ConversationRow) -> list[str]:
         """What the channel allows now, in words for the agent."""
@@ -401,12 +442,27 @@ class ConsoleViews:
             problem, status = await self._reply_problem(who, row, text)
             if problem:
                 return await self._conversation_page(request, who, row, error=problem, text=text, status=status)
+            if form.get("action") == "translate":
+                return await self._translated_draft(request, who, row, text)
             await self.store.enqueue_reply(row, who.account, text, now=time.time())
             if self._worker is not None:
                 self._worker.wake()
             return None
 
         return await self._act(request, send)
+
+    async def _translated_draft(self, request: Request, who: _Who, row: ConversationRow, text: str) -> Response:
+        """The agent's draft in the customer's language, back in the reply box to edit and send."""
+        if not (self._translator.available and self._translator.differs(who.account.lang, row.lang)):
+            return await self._conversation_page(
+                request, who, row, text=text, status=409,
+                error="No translation is needed or available here; the customer gets what you write.",
+            )  # fmt: skip
+        try:
+            translated = await self._translator.translate(text, who.account.lang, row.lang or "", bot_id=row.bot_id)
+        except TranslationFailed as exc:
+            return await self._conversation_page(request, who, row, error=str(exc), text=text, status=502)
+        return await self._conversation_page(request, who, row, text=translated, original=text)
 
     async def _reply_problem(self, who: _Who, row: ConversationRow, text: str) -> tuple[str, int]:
         """Why this reply cannot be sent (and the status to answer with), or ("", 200)."""

@@ -3,7 +3,7 @@ and the agents' outbox. Small async Protocols, one concern each, like ``seabot.c
 
 The SQLite implementation is ``seabot.storage.console_sqlite.SqliteConsoleStore``; a PostgreSQL
 one must keep the same tables (``console_accounts``, ``console_sessions``,
-``console_conversations``, ``console_outbox``) and the same meaning of every method.
+``console_conversations``, ``console_outbox``, ``console_translations``) and the same meaning of every method.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class OutboxItem:
 @runtime_checkable
 class Accounts(Protocol):
     async def add_account(
-        self, email: str, role: AccountRole, bots: tuple[str, ...], password_hash: str, *, now: float
+        self, email: str, role: AccountRole, bots: tuple[str, ...], password_hash: str, *, now: float, lang: str = "en"
     ) -> Account:
         """Raises ``AccountExists``."""
         ...
@@ -195,6 +195,10 @@ class ConsoleConversations(Protocol):
     async def pushes_this_month(self, bot_id: str, channel: str, *, now: float) -> int:
         """Push messages (counted against a plan's monthly quota) sent in the UTC month of ``now``."""
         ...
+    async def translations(self, conversation_id: int, lang: str) -> dict[int, str]:
+        """The conversation's messages translated into ``lang`` so far, by message id."""
+        ...
+    async def put_translation(self, message_id: int, lang: str, text: str, *, now: float) -> None: ...
     async def take_over(self, conversation_id: int, account: Account, *, now: float) -> None:
         """Silence the bot for the conversation and assign it to ``account``."""
         ...

@@ -41,7 +41,7 @@ __all__ = ["SqliteConsoleStore", "create_console_schema", "CONSOLE_TABLES"]
 
 T = TypeVar("T")
 
-CONSOLE_TABLES = ("console_accounts", "console_sessions", "console_conversations", "console_outbox")
+CONSOLE_TABLES = ("console_accounts", "console_sessions", "console_conversations", "console_outbox", "console_translations")
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS console_accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,"
@@ -61,6 +61,9 @@ _DDL = (
     " DEFAULT '', message_id INTEGER, created_at REAL NOT NULL, sent_at REAL)",
     "CREATE INDEX IF NOT EXISTS idx_console_outbox_open ON console_outbox (next_at) WHERE state IN ('pending', 'sending')",
     "CREATE INDEX IF NOT EXISTS idx_console_outbox_conversation ON console_outbox (conversation_id, created_at)",
+    # A customer message translated for agents reading another language (made once, then kept).
+    "CREATE TABLE IF NOT EXISTS console_translations (message_id INTEGER NOT NULL, lang TEXT NOT NULL,"
+    " text TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (message_id, lang))",
 )
 
 
@@ -177,14 +180,14 @@ class SqliteConsoleStore:
     # -- Accounts -------------------------------------------------------------------------------------
 
     def add_account_sync(
-        self, email: str, role: AccountRole, bots: tuple[str, ...], password_hash: str, *, now: float
+        self, email: str, role: AccountRole, bots: tuple[str, ...], password_hash: str, *, now: float, lang: str = "en"
     ) -> Account:
         def add(conn: sqlite3.Connection) -> Account:
             try:
                 cursor = conn.execute(
-                    "INSERT INTO console_accounts (email, role, bots, password_hash, created_at, password_changed_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (email, role.value, json.dumps(list(bots)), password_hash, now, now),
+                    "INSERT INTO console_accounts (email, role, bots, password_hash, lang, created_at, password_changed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (email, role.value, json.dumps(list(bots)), password_hash, lang, now, now),
                 )
             except sqlite3.IntegrityError as exc:
                 raise AccountExists(email) from exc
@@ -194,9 +197,9 @@ class SqliteConsoleStore:
         return self._call(add, write=True)
 
     async def add_account(
-        self, email: str, role: AccountRole, bots: tuple[str, ...], password_hash: str, *, now: float
+        self, email: str, role: AccountRole, bots: tuple[str, ...], password_hash: str, *, now: float, lang: str = "en"
     ) -> Account:
-        return await asyncio.to_thread(self.add_account_sync, email, role, bots, password_hash, now=now)
+        return await asyncio.to_thread(self.add_account_sync, email, role, bots, password_hash, now=now, lang=lang)
 
     async def account(self, account_id: int) -> Account | None:
         row = await self._run(
@@ -549,6 +552,19 @@ class SqliteConsoleStore:
             if seconds is not None:
                 found.setdefault((bot_id, day), []).append(float(seconds))
         return found
+
+    async def translations(self, conversation_id: int, lang: str) -> dict[int, str]:
+        rows = await self._run(lambda c: c.execute(
+            "SELECT t.message_id, t.text FROM console_translations t JOIN messages m ON m.id = t.message_id"
+            " WHERE m.conversation_id = ? AND t.lang = ?", (conversation_id, lang),
+        ).fetchall())  # fmt: skip
+        return {int(r[0]): r[1] for r in rows}
+
+    async def put_translation(self, message_id: int, lang: str, text: str, *, now: float) -> None:
+        await self._run(lambda c: c.execute(
+            "INSERT OR REPLACE INTO console_translations (message_id, lang, text, created_at) VALUES (?, ?, ?, ?)",
+            (message_id, lang, text, now),
+        ), write=True)  # fmt: skip
 
     async def outbox_items(self, conversation_id: int) -> list[OutboxItem]:
         rows = await self._run(

@@ -46,9 +46,18 @@ OTHER_SECRET = "other-webhook-secret-Jk2"
 PASSWORD = "correct horse battery"  # every test account's password
 
 
-def write_console_config(tmp_path: Path, platform_url: str, *, public_url: str = "") -> Path:
-    """Two bots: ``shop`` on Telegram, LINE and WeChat, ``other`` on Telegram; every API the stand-in."""
-    text = f"""
+def write_console_config(tmp_path: Path, platform_url: str, *, public_url: str = "", llm_url: str = "") -> Path:
+    """Two bots: ``shop`` on Telegram, LINE and WeChat, ``other`` on Telegram; every API the stand-in
+    (and the LLM, with ``llm_url``: then ``shop`` speaks English and Thai)."""
+    llm = ""
+    if llm_url:
+        llm = f'[llm]\nbase_url = "{llm_url}"\napi_key = "sk-test"\nmax_retries = 1\n' + "".join(
+            f'[llm.tiers.{tier}]\nmodel = "{tier}-model"\ninput_usd_per_mtok = 1.0\noutput_usd_per_mtok = 2.0\n'
+            for tier in ("fast", "balanced", "premium")
+        )
+    languages = '["en", "th"]' if llm_url else '["en"]'
+    thai = 'q.th = ["ส่งกี่วัน"]\na.th = "จัดส่ง 2-3 วัน"\n' if llm_url else ""
+    text = f"""{llm}
 [server]
 host = "127.0.0.1"
 [console]
@@ -58,13 +67,13 @@ public_url = "{public_url}"
 path = "{(tmp_path / 'seabot.db').as_posix()}"
 [bots.shop]
 display_name = "Test Shop"
-languages = ["en"]
+languages = {languages}
 default_language = "en"
 [[bots.shop.faq]]
 topic = "shipping"
 q.en = ["how long is shipping", "when will my order arrive"]
 a.en = "Shipping takes 2-3 days."
-[bots.shop.telegram]
+{thai}[bots.shop.telegram]
 token = "{TELEGRAM_TOKEN}"
 secret_token = "{TELEGRAM_SECRET}"
 api_base = "{platform_url}"
@@ -158,10 +167,10 @@ class Console:
         while self._running:
             self._running.pop().stop()
 
-    def add_user(self, email: str, role: str, bots: tuple[str, ...] = (), password: str = PASSWORD) -> None:
+    def add_user(self, email: str, role: str, bots: tuple[str, ...] = (), password: str = PASSWORD, lang: str = "en") -> None:
         store = SqliteConsoleStore.open_sync(self.db)
         try:
-            store.add_account_sync(email, AccountRole(role), bots, hash_password(password), now=time.time())
+            store.add_account_sync(email, AccountRole(role), bots, hash_password(password), now=time.time(), lang=lang)
         finally:
             store.close_sync()
 
@@ -230,8 +239,10 @@ def console_factory(
     monkeypatch.setenv("PTB_TIMEDELTA", "1")  # PTB's own deprecation warning is an error here
     made: list[Console] = []
 
-    def make(*, public_url: str = "", options: ConsoleOptions | None = None, start: bool = True) -> Console:
-        path = write_console_config(tmp_path, platform.url, public_url=public_url)
+    def make(
+        *, public_url: str = "", options: ConsoleOptions | None = None, start: bool = True, llm_url: str = ""
+    ) -> Console:
+        path = write_console_config(tmp_path, platform.url, public_url=public_url, llm_url=llm_url)
         console = Console(tmp_path, platform, path, tmp_path / "seabot.db",
                           options=options or ConsoleOptions(outbox=OutboxPolicy(base_delay_s=0.05, idle_poll_s=0.05)))  # fmt: skip
         made.append(console)

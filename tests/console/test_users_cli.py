@@ -71,7 +71,7 @@ def test_at_a_terminal_a_password_is_generated_and_printed_once(config: Path, mo
     assert len(password) >= 16 and verify_password(hashes(config)["ann@shop.test"], password)
     assert users(config, monkeypatch, "list") == 0
     listed = capsys.readouterr().out
-    assert "ann@shop.test  agent  bots=shop" in listed and password not in listed
+    assert "ann@shop.test  agent  bots=shop  lang=en" in listed and password not in listed
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     add.add_argument("email")
     add.add_argument("--role", required=True, choices=("admin", "agent"))
     add.add_argument("--bots", default="", help="an agent's bots, comma-separated (admins see every bot)")
+    add.add_argument("--lang", default="en", choices=("th", "id", "ms", "vi", "zh", "en", "tl"),
+                     help="the language the person reads and writes (customers' messages are translated into it)")
     actions.add_parser("list", parents=[common], help="list the accounts")
     remove = actions.add_parser("remove", parents=[common], help="remove an account and end its sessions")
     remove.add_argument("email")
@@ -105,7 +107,7 @@ def _add(args: argparse.Namespace, config: AppConfig, store: SqliteConsoleStore)
         return 2
     password, generated = got
     try:
-        store.add_account_sync(email, role, bots, hash_password(password), now=time.time())
+        store.add_account_sync(email, role, bots, hash_password(password), now=time.time(), lang=args.lang)
     except AccountExists:
         print(f"seabot: an account {shown(email)} exists already", file=sys.stderr)
         return 1
@@ -127,7 +129,7 @@ def _list(store: SqliteConsoleStore) -> int:
         if account.locked_until > now:
             until = datetime.fromtimestamp(account.locked_until, timezone.utc).strftime("%H:%M UTC")
             locked = f"  locked until {until}"
-        print(f"{shown(account.email)}  {account.role.value}  bots={shown(bots)}{locked}")
+        print(f"{shown(account.email)}  {account.role.value}  bots={shown(bots)}  lang={account.lang}{locked}")
     return 0
 
 
