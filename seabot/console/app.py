@@ -95,6 +95,7 @@ def create_console_app(
             Route("/c/{conversation_id:int}/take", views.take_over, methods=["POST"]),
             Route("/c/{conversation_id:int}/reply", views.reply, methods=["POST"]),
             Route("/c/{conversation_id:int}/release", views.release, methods=["POST"]),
+            Route("/c/{conversation_id:int}/note", views.note, methods=["POST"]),
             Route("/c/{conversation_id:int}/resolve", views.resolve, methods=["POST"]),
             Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
         ],

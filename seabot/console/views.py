@@ -329,6 +329,7 @@ class ConsoleViews:
 
     async def _conversation_context(self, who: _Who, row: ConversationRow) -> dict[str, Any]:
         messages = await self.store.messages(row.id)
+        notes = await self.store.notes(row.id)
         translations: dict[int, str] = {}
         if self._translator.available:
             translations = await self.store.translations(row.id, who.account.lang)
@@ -336,7 +337,8 @@ class ConsoleViews:
                 if m.role == "customer" and m.id not in translations and self._translator.differs(m.lang, who.account.lang):
                     self._translate_later(m.id, m.text, m.lang or "", who.account.lang, row.bot_id)
         return {
-            "account": who.account, "csrf": who.session.csrf, "row": row, "messages": messages,
+            "account": who.account, "csrf": who.session.csrf, "row": row,
+            "messages": sorted([*messages, *notes], key=lambda m: (m.created_at, m.role == "note")),
             "handoffs": await self.store.handoff_notes(row.id), "translations": translations,
         }  # fmt: skip
 
@@ -463,6 +465,18 @@ class ConsoleViews:
         except TranslationFailed as exc:
             return await self._conversation_page(request, who, row, error=str(exc), text=text, status=502)
         return await self._conversation_page(request, who, row, text=translated, original=text)
+
+    async def note(self, request: Request) -> Response:
+        async def keep(who: _Who, row: ConversationRow, form: dict[str, str]) -> Response | None:
+            text = form.get("note", "").replace("\r\n", "\n").strip()
+            if not text or len(text) > self._options.max_reply_chars:
+                problem = "Write the note first." if not text else (
+                    f"The note is too long ({len(text)} characters; at most {self._options.max_reply_chars}).")
+                return await self._conversation_page(request, who, row, error=problem, status=400)
+            await self.store.add_note(row.id, who.account, text, now=time.time())
+            return None
+
+        return await self._act(request, keep)
 
     async def _reply_problem(self, who: _Who, row: ConversationRow, text: str) -> tuple[str, int]:
         """Why this reply cannot be sent (and the status to answer with), or ("", 200)."""

@@ -3,7 +3,7 @@ and the agents' outbox. Small async Protocols, one concern each, like ``seabot.c
 
 The SQLite implementation is ``seabot.storage.console_sqlite.SqliteConsoleStore``; a PostgreSQL
 one must keep the same tables (``console_accounts``, ``console_sessions``,
-``console_conversations``, ``console_outbox``, ``console_translations``) and the same meaning of every method.
+``console_conversations``, ``console_outbox``, ``console_translations``, ``console_notes``) and the same meaning of every method.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class ConversationRow:
 @dataclass(frozen=True, slots=True)
 class ConsoleMessage:
     id: int
-    role: str  # customer | bot | agent | system
+    role: str  # customer | bot | agent | system | note (a private note, never sent)
     text: str
     created_at: float
     lang: str | None = None
@@ -199,6 +199,12 @@ class ConsoleConversations(Protocol):
         """The conversation's messages translated into ``lang`` so far, by message id."""
         ...
     async def put_translation(self, message_id: int, lang: str, text: str, *, now: float) -> None: ...
+    async def add_note(self, conversation_id: int, account: Account, text: str, *, now: float) -> None:
+        """A private note: for the merchant's people, never sent to the customer."""
+        ...
+    async def notes(self, conversation_id: int) -> list[ConsoleMessage]:
+        """The conversation's notes as messages of role ``note`` (ids negative: not in the history)."""
+        ...
     async def take_over(self, conversation_id: int, account: Account, *, now: float) -> None:
         """Silence the bot for the conversation and assign it to ``account``."""
         ...

@@ -41,7 +41,8 @@ __all__ = ["SqliteConsoleStore", "create_console_schema", "CONSOLE_TABLES"]
 
 T = TypeVar("T")
 
-CONSOLE_TABLES = ("console_accounts", "console_sessions", "console_conversations", "console_outbox", "console_translations")
+CONSOLE_TABLES = ("console_accounts", "console_sessions", "console_conversations", "console_outbox", "console_translations",
+                  "console_notes")
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS console_accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,"
@@ -61,6 +62,10 @@ _DDL = (
     " DEFAULT '', message_id INTEGER, created_at REAL NOT NULL, sent_at REAL)",
     "CREATE INDEX IF NOT EXISTS idx_console_outbox_open ON console_outbox (next_at) WHERE state IN ('pending', 'sending')",
     "CREATE INDEX IF NOT EXISTS idx_console_outbox_conversation ON console_outbox (conversation_id, created_at)",
+    # An agent's private note on a conversation: shown to the merchant's people, never sent.
+    "CREATE TABLE IF NOT EXISTS console_notes (id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL,"
+    " account_id INTEGER, author TEXT NOT NULL, text TEXT NOT NULL, created_at REAL NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_console_notes_conversation ON console_notes (conversation_id, id)",
     # A customer message translated for agents reading another language (made once, then kept).
     "CREATE TABLE IF NOT EXISTS console_translations (message_id INTEGER NOT NULL, lang TEXT NOT NULL,"
     " text TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (message_id, lang))",
@@ -565,6 +570,19 @@ class SqliteConsoleStore:
             "INSERT OR REPLACE INTO console_translations (message_id, lang, text, created_at) VALUES (?, ?, ?, ?)",
             (message_id, lang, text, now),
         ), write=True)  # fmt: skip
+
+    async def add_note(self, conversation_id: int, account: Account, text: str, *, now: float) -> None:
+        await self._run(lambda c: c.execute(
+            "INSERT INTO console_notes (conversation_id, account_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            (conversation_id, account.id, account.name, text, now),
+        ), write=True)  # fmt: skip
+
+    async def notes(self, conversation_id: int) -> list[ConsoleMessage]:
+        rows = await self._run(lambda c: c.execute(
+            "SELECT id, author, text, created_at FROM console_notes WHERE conversation_id = ? ORDER BY id",
+            (conversation_id,),
+        ).fetchall())  # fmt: skip
+        return [ConsoleMessage(id=-int(r[0]), role="note", text=r[2], created_at=r[3], responder=r[1]) for r in rows]
 
     async def outbox_items(self, conversation_id: int) -> list[OutboxItem]:
         rows = await self._run(

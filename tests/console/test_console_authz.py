@@ -30,6 +30,7 @@ TABLE: list[tuple[str, str, dict[str, str], tuple[int, int, int, int]]] = [
     ("POST", "/c/{a}/release", {}, (403, 303, 404, 303)),
     ("POST", "/c/{a}/resolve", {}, (403, 303, 404, 303)),
     ("POST", "/c/{a}/reply", {"text": ""}, (403, 400, 404, 400)),  # nothing to send: no message goes out
+    ("POST", "/c/{a}/note", {"note": "customer is a regular"}, (403, 303, 404, 303)),
     ("POST", "/c/999999/take", {}, (403, 404, 404, 404)),
     ("POST", "/c/999999/reply", {"text": "hello"}, (403, 404, 404, 404)),
     ("GET", "/stats", {}, (303, 200, 200, 200)),

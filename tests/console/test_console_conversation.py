@@ -167,3 +167,16 @@ def test_reply_mistakes_are_clear_and_send_nothing(console: Console, ann: httpx.
     taken = _post(bob, f"/c/{c}/reply", text="hello from bob")
     assert taken.status_code == 409 and "ann@shop.test has this conversation" in taken.text
     assert console.rows("SELECT COUNT(*) FROM console_outbox") == [(0,)]
+
+
+def test_a_private_note_is_shown_to_the_team_and_never_sent(console: Console, ann: httpx.Client) -> None:
+    c = _handed_off(console)
+    _post(ann, f"/c/{c}/take")
+    assert _post(ann, f"/c/{c}/note", note="Called her; <b>VIP</b> customer").status_code == 303
+    history = ann.get(f"/c/{c}", headers={"HX-Request": "true"}).text
+    assert "private note by ann (never sent)" in history and "Called her; &lt;b&gt;VIP&lt;/b&gt; customer" in history
+    assert _post(ann, f"/c/{c}/reply", text="A real reply").status_code == 303
+    wait_until(lambda: console.rows("SELECT 1 FROM console_outbox WHERE state = 'sent'"), "the reply sent")
+    assert not any("VIP" in r.body.decode() for r in console.platform.requests)
+    assert console.rows("SELECT COUNT(*) FROM messages WHERE text LIKE '%VIP%'") == [(0,)]  # not in the bot's history
+    assert _post(ann, f"/c/{c}/note", note="  ").status_code == 400
