@@ -69,6 +69,14 @@ _DDL = (
     # A customer message translated for agents reading another language (made once, then kept).
     "CREATE TABLE IF NOT EXISTS console_translations (message_id INTEGER NOT NULL, lang TEXT NOT NULL,"
     " text TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (message_id, lang))",
+    # Erasure (`seabot forget`) deletes the core's rows; what the console kept of them goes along.
+    "CREATE TRIGGER IF NOT EXISTS console_forget_message AFTER DELETE ON messages BEGIN"
+    " DELETE FROM console_translations WHERE message_id = OLD.id;"
+    " DELETE FROM console_outbox WHERE message_id = OLD.id; END",
+    "CREATE TRIGGER IF NOT EXISTS console_forget_conversation AFTER DELETE ON conversations BEGIN"
+    " DELETE FROM console_outbox WHERE conversation_id = OLD.id;"
+    " DELETE FROM console_notes WHERE conversation_id = OLD.id;"
+    " DELETE FROM console_conversations WHERE conversation_id = OLD.id; END",
 )
 
 

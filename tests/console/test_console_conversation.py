@@ -180,3 +180,23 @@ def test_a_private_note_is_shown_to_the_team_and_never_sent(console: Console, an
     assert not any("VIP" in r.body.decode() for r in console.platform.requests)
     assert console.rows("SELECT COUNT(*) FROM messages WHERE text LIKE '%VIP%'") == [(0,)]  # not in the bot's history
     assert _post(ann, f"/c/{c}/note", note="  ").status_code == 400
+
+
+def test_forgetting_a_customer_erases_what_the_console_kept(console: Console, ann: httpx.Client) -> None:
+    from seabot.storage import SqliteStore
+
+    c = _handed_off(console)
+    _post(ann, f"/c/{c}/take")
+    _post(ann, f"/c/{c}/note", note="her phone is 0812345678")
+    _post(ann, f"/c/{c}/reply", text="Ann here")
+    wait_until(lambda: console.rows("SELECT 1 FROM console_outbox WHERE state = 'sent'"), "the reply sent")
+    console.rows("INSERT INTO console_translations (message_id, lang, text, created_at)"
+                 " SELECT id, 'th', 'แปล', 0 FROM messages WHERE role = 'customer'")  # fmt: skip
+    store = SqliteStore(console.db)
+    try:
+        store.forget("shop", "4242")
+    finally:
+        store.close()
+    for table in ("console_outbox", "console_notes", "console_conversations", "console_translations"):
+        assert console.rows(f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+    assert ann.get(f"/c/{c}").status_code == 404
