@@ -3,6 +3,7 @@ that goes away is one INFO line (issue 11, items 10 and 11). Real server on loop
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import time
@@ -59,12 +60,10 @@ def test_a_body_that_trickles_in_is_cut_off_with_408(
             sock.sendall(b" ")  # a byte now and then, never the whole body
             time.sleep(0.1)
             sock.settimeout(0.05)
-            try:
+            with contextlib.suppress(TimeoutError):
                 answer += sock.recv(4096)
-            except TimeoutError:
-                pass
             sock.settimeout(10)
-            assert time.monotonic() - started < 8, "the slow body was never cut off"
+            assert time.monotonic() - started < 60, "the slow body was never cut off"  # a hang guard, not a timing
     assert answer.startswith(b"HTTP/1.1 408")
     assert server.runtime.store.inbox_depth() == 0
 
