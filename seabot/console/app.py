@@ -24,8 +24,8 @@ from starlette.staticfiles import StaticFiles
 from seabot.adapters.base import ChannelAdapter
 from seabot.bots.runtime import Runtime
 from seabot.bots.server import metrics_response
-from seabot.console.outbox import OutboxPolicy, OutboxWorker
 from seabot.console.headers import SecurityHeaders
+from seabot.console.outbox import OutboxPolicy, OutboxWorker
 from seabot.console.views import ConsoleViews
 from seabot.storage.console_sqlite import SqliteConsoleStore
 

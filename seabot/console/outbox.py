@@ -36,7 +36,7 @@ class OutboxPolicy:
     idle_poll_s: float = 1.0  # due retries are looked for this often when nothing wakes the worker
 
     def delay(self, attempts: int) -> float:
-        return min(self.base_delay_s * (2 ** max(attempts - 1, 0)), self.max_delay_s)
+        return min(self.base_delay_s * 2.0 ** max(attempts - 1, 0), self.max_delay_s)
 
 
 def agent_reply(item: OutboxItem, lang: str = "") -> Reply:
@@ -72,7 +72,7 @@ class OutboxWorker:
         while not self._stopping:
             try:
                 items = await self._outbox.claim_due(now=self._clock(), lease_s=self._policy.lease_s, limit=20)
-            except Exception as exc:  # the store is busy or gone: try again shortly, lose nothing
+            except Exception as exc:  # noqa: BLE001 - the store is busy or gone: try again shortly, lose nothing
                 log.error("outbox not read: %s", exc)
                 items = []
             for item in items:
@@ -101,7 +101,9 @@ class OutboxWorker:
         except (DeliveryError, Exception) as exc:  # noqa: BLE001 - a send that failed is retried, never lost
             reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DeliveryError) else str(exc)
             if item.attempts >= self._policy.attempts:
-                log.error("agent reply given up after %d attempts: %s", item.attempts, reason, extra={"bot": item.bot_id})
+                log.error(
+                    "agent reply given up after %d attempts: %s", item.attempts, reason, extra={"bot": item.bot_id}
+                )
                 await self._outbox.mark_failed(item.id, reason, now=self._clock())
             else:
                 at = self._clock() + self._policy.delay(item.attempts)

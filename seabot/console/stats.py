@@ -107,7 +107,12 @@ class Bar:
     text: str
 
 
-def bar_chart(points: Sequence[tuple[str, float]], *, height: float = 120.0, width: float = 28.0, fmt: str = "{:g}") -> list[Bar]:
+def bar_chart(
+    points: Sequence[tuple[str, float]], *, height: float = 120.0, width: float = 28.0, fmt: str = "{:g}"
+) -> list[Bar]:
     """Bars for a server-rendered SVG: one per (label, value), scaled to the largest."""
     top = max((v for _, v in points), default=0.0) or 1.0
-    return [Bar(label, value, i * (width + 6), height * value / top, fmt.format(value)) for i, (label, value) in enumerate(points)]
+    return [
+        Bar(label, value, i * (width + 6), height * value / top, fmt.format(value))
+        for i, (label, value) in enumerate(points)
+    ]

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -74,7 +74,7 @@ class _Refused(Exception):
 
 
 def _when(at: float | None) -> str:
-    return "" if not at else datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return "" if not at else datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _duration(seconds: float) -> str:
@@ -334,7 +334,11 @@ class ConsoleViews:
         if self._translator.available:
             translations = await self.store.translations(row.id, who.account.lang)
             for m in messages:
-                if m.role == "customer" and m.id not in translations and self._translator.differs(m.lang, who.account.lang):
+                if (
+                    m.role == "customer"
+                    and m.id not in translations
+                    and self._translator.differs(m.lang, who.account.lang)
+                ):
                     self._translate_later(m.id, m.text, m.lang or "", who.account.lang, row.bot_id)
         return {
             "account": who.account, "csrf": who.session.csrf, "row": row,
@@ -364,14 +368,24 @@ class ConsoleViews:
         task.add_done_callback(self._tasks.discard)
 
     async def _conversation_page(
-        self, request: Request, who: _Who, row: ConversationRow, *, error: str = "", text: str = "", status: int = 200,
+        self,
+        request: Request,
+        who: _Who,
+        row: ConversationRow,
+        *,
+        error: str = "",
+        text: str = "",
+        status: int = 200,
         original: str = "",
     ) -> Response:
         context = await self._conversation_context(who, row)
         context.update(error=error, text=text, notes=await self._channel_notes(row), original=original,
                        translation=self._translation_note(who, row),
-                       can_translate=self._translator.available and self._translator.differs(row.lang, who.account.lang))  # fmt: skip
+                       can_translate=self._can_translate(who, row))  # fmt: skip
         return self.render(request, "conversation.html", context, status)
+
+    def _can_translate(self, who: _Who, row: ConversationRow) -> bool:
+        return self._translator.available and self._translator.differs(row.lang, who.account.lang)
 
     def _translation_note(self, who: _Who, row: ConversationRow) -> str:
         if not self._translator.available:
@@ -386,7 +400,9 @@ class ConsoleViews:
         """What the channel allows now, in words for the agent."""
         now = time.time()
         if (row.bot_id, row.channel) not in self._adapters:
-            return [f"Replies cannot be sent here: bot {row.bot_id} has no {row.channel} channel the console can send on."]
+            return [
+                f"Replies cannot be sent here: bot {row.bot_id} has no {row.channel} channel the console can send on."
+            ]
         if row.channel == "line":
             pushes = await self.store.pushes_this_month(row.bot_id, "line", now=now)
             return [f"On LINE a reply from here is a push message: it counts against the channel's monthly "
@@ -400,8 +416,10 @@ class ConsoleViews:
         last = row.last_customer_at
         if last is None or now - last >= WECHAT_WINDOW_S:
             since = f" since {_when(last + WECHAT_WINDOW_S)}" if last is not None else ""
-            return False, (f"WeChat's customer-service window is closed{since}: a reply can only be sent within "
-                           "48 hours after the customer's last message. It opens again when the customer writes.")  # fmt: skip
+            return False, (
+                f"WeChat's customer-service window is closed{since}: a reply can only be sent within 48 hours "
+                "after the customer's last message. It opens again when the customer writes."
+            )
         used = await self.store.agent_sends_since(row.id, last)
         left = max(WECHAT_WINDOW_MESSAGES - used, 0)
         if not left:
@@ -410,7 +428,9 @@ class ConsoleViews:
         return True, (f"WeChat's customer-service window is open until {_when(last + WECHAT_WINDOW_S)}: "
                       f"{left} of {WECHAT_WINDOW_MESSAGES} messages left.")  # fmt: skip
 
-    async def _act(self, request: Request, action: Callable[[_Who, ConversationRow, dict[str, str]], Awaitable[Response | None]]) -> Response:
+    async def _act(
+        self, request: Request, action: Callable[[_Who, ConversationRow, dict[str, str]], Awaitable[Response | None]]
+    ) -> Response:
         try:
             who, form = await self._guard(request, post=True)
             row = await self._visible(request, who)
@@ -470,8 +490,11 @@ class ConsoleViews:
         async def keep(who: _Who, row: ConversationRow, form: dict[str, str]) -> Response | None:
             text = form.get("note", "").replace("\r\n", "\n").strip()
             if not text or len(text) > self._options.max_reply_chars:
-                problem = "Write the note first." if not text else (
-                    f"The note is too long ({len(text)} characters; at most {self._options.max_reply_chars}).")
+                problem = (
+                    "Write the note first."
+                    if not text
+                    else (f"The note is too long ({len(text)} characters; at most {self._options.max_reply_chars}).")
+                )
                 return await self._conversation_page(request, who, row, error=problem, status=400)
             await self.store.add_note(row.id, who.account, text, now=time.time())
             return None

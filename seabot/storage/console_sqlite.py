@@ -41,8 +41,14 @@ __all__ = ["SqliteConsoleStore", "create_console_schema", "CONSOLE_TABLES"]
 
 T = TypeVar("T")
 
-CONSOLE_TABLES = ("console_accounts", "console_sessions", "console_conversations", "console_outbox", "console_translations",
-                  "console_notes")
+CONSOLE_TABLES = (
+    "console_accounts",
+    "console_sessions",
+    "console_conversations",
+    "console_outbox",
+    "console_translations",
+    "console_notes",
+)
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS console_accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,"
@@ -60,7 +66,8 @@ _DDL = (
     " text TEXT NOT NULL, agent_id INTEGER NOT NULL, agent_name TEXT NOT NULL, state TEXT NOT NULL,"
     " attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, lease_until REAL, last_error TEXT NOT NULL"
     " DEFAULT '', message_id INTEGER, created_at REAL NOT NULL, sent_at REAL)",
-    "CREATE INDEX IF NOT EXISTS idx_console_outbox_open ON console_outbox (next_at) WHERE state IN ('pending', 'sending')",
+    "CREATE INDEX IF NOT EXISTS idx_console_outbox_open ON console_outbox (next_at) WHERE state IN"
+    " ('pending', 'sending')",
     "CREATE INDEX IF NOT EXISTS idx_console_outbox_conversation ON console_outbox (conversation_id, created_at)",
     # An agent's private note on a conversation: shown to the merchant's people, never sent.
     "CREATE TABLE IF NOT EXISTS console_notes (id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL,"
@@ -198,13 +205,16 @@ class SqliteConsoleStore:
         def add(conn: sqlite3.Connection) -> Account:
             try:
                 cursor = conn.execute(
-                    "INSERT INTO console_accounts (email, role, bots, password_hash, lang, created_at, password_changed_at)"
+                    "INSERT INTO console_accounts (email, role, bots, password_hash, lang,"
+                    " created_at, password_changed_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (email, role.value, json.dumps(list(bots)), password_hash, lang, now, now),
                 )
             except sqlite3.IntegrityError as exc:
                 raise AccountExists(email) from exc
-            row = conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM console_accounts WHERE id = ?", (cursor.lastrowid,)).fetchone()
+            row = conn.execute(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM console_accounts WHERE id = ?", (cursor.lastrowid,)
+            ).fetchone()
             return _account(row)
 
         return self._call(add, write=True)
@@ -216,7 +226,9 @@ class SqliteConsoleStore:
 
     async def account(self, account_id: int) -> Account | None:
         row = await self._run(
-            lambda c: c.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM console_accounts WHERE id = ?", (account_id,)).fetchone()
+            lambda c: c.execute(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM console_accounts WHERE id = ?", (account_id,)
+            ).fetchone()
         )
         return None if row is None else _account(row)
 
@@ -232,7 +244,9 @@ class SqliteConsoleStore:
         return await asyncio.to_thread(self.account_by_email_sync, email)
 
     def accounts_sync(self) -> list[Account]:
-        rows = self._call(lambda c: c.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM console_accounts ORDER BY email").fetchall())
+        rows = self._call(
+            lambda c: c.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM console_accounts ORDER BY email").fetchall()
+        )
         return [_account(row) for row in rows]
 
     async def accounts(self) -> list[Account]:
@@ -279,11 +293,10 @@ class SqliteConsoleStore:
                 " WHERE id = ? AND locked_until > 0 AND locked_until <= ?",
                 (account_id, now),
             )
+            conn.execute("UPDATE console_accounts SET failed_logins = failed_logins + 1 WHERE id = ?", (account_id,))
             conn.execute(
-                "UPDATE console_accounts SET failed_logins = failed_logins + 1 WHERE id = ?", (account_id,)
-            )
-            conn.execute(
-                "UPDATE console_accounts SET locked_until = ? WHERE id = ? AND failed_logins >= ? AND locked_until <= ?",
+                "UPDATE console_accounts SET locked_until = ? WHERE id = ? AND failed_logins >= ?"
+                " AND locked_until <= ?",
                 (now + lock_s, account_id, limit, now),
             )
             return _account(
@@ -305,7 +318,8 @@ class SqliteConsoleStore:
     async def create_session(self, session: Session) -> None:
         await self._run(
             lambda c: c.execute(
-                "INSERT INTO console_sessions (token_hash, account_id, csrf, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO console_sessions (token_hash, account_id, csrf, created_at, last_seen)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (session.token_hash, session.account_id, session.csrf, session.created_at, session.last_seen),
             ),
             write=True,
@@ -328,12 +342,15 @@ class SqliteConsoleStore:
         return await self._run(find, write=True)
 
     async def end_session(self, token_hash: str) -> None:
-        await self._run(lambda c: c.execute("DELETE FROM console_sessions WHERE token_hash = ?", (token_hash,)), write=True)
+        await self._run(
+            lambda c: c.execute("DELETE FROM console_sessions WHERE token_hash = ?", (token_hash,)), write=True
+        )
 
     # -- ConsoleConversations ---------------------------------------------------------------------------
 
     async def conversations(self, query: InboxFilter, *, now: float) -> list[ConversationRow]:
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
         if query.bots is not None:
             if not query.bots:
                 return []
@@ -375,9 +392,20 @@ class SqliteConsoleStore:
         )
         return [
             ConsoleMessage(
-                id=r[0], role=r[1], text=r[2], created_at=r[3], lang=r[4], responder=r[5], model=r[6], tier=r[7],
-                cost_usd=r[8], latency_ms=r[9], fallback=bool(r[10]), delivery=r[11], delivery_error=r[12] or "",
-            )  # fmt: skip
+                id=r[0],
+                role=r[1],
+                text=r[2],
+                created_at=r[3],
+                lang=r[4],
+                responder=r[5],
+                model=r[6],
+                tier=r[7],
+                cost_usd=r[8],
+                latency_ms=r[9],
+                fallback=bool(r[10]),
+                delivery=r[11],
+                delivery_error=r[12] or "",
+            )
             for r in rows
         ]
 
@@ -414,22 +442,28 @@ class SqliteConsoleStore:
             if row is None:
                 return
             conn.execute("UPDATE conversations SET handoff = 1, updated_at = ? WHERE id = ?", (now, conversation_id))
-            if conn.execute(
-                "SELECT 1 FROM handoffs WHERE conversation_id = ? AND released_at IS NULL", (conversation_id,)
-            ).fetchone() is None:
+            if (
+                conn.execute(
+                    "SELECT 1 FROM handoffs WHERE conversation_id = ? AND released_at IS NULL", (conversation_id,)
+                ).fetchone()
+                is None
+            ):
                 user = conn.execute(
-                    "SELECT user_id FROM messages WHERE conversation_id = ? AND role = 'customer' ORDER BY id DESC LIMIT 1",
+                    "SELECT user_id FROM messages WHERE conversation_id = ? AND role = 'customer'"
+                    " ORDER BY id DESC LIMIT 1",
                     (conversation_id,),
                 ).fetchone()
                 conn.execute(
-                    "INSERT INTO handoffs (conversation_id, bot_id, channel, chat_id, user_id, lang, reasons, created_at)"
+                    "INSERT INTO handoffs (conversation_id, bot_id, channel, chat_id, user_id, lang,"
+                    " reasons, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (conversation_id, row[0], row[1], row[2], user[0] if user else row[2], row[3],
                      json.dumps([f"taken over by {account.name}"]), now),
                 )  # fmt: skip
             conn.execute(
                 "INSERT INTO console_conversations (conversation_id, assignee_id, assigned_at, resolved_at)"
-                " VALUES (?, ?, ?, NULL) ON CONFLICT (conversation_id) DO UPDATE SET assignee_id = excluded.assignee_id,"
+                " VALUES (?, ?, ?, NULL) ON CONFLICT (conversation_id) DO UPDATE SET assignee_id ="
+                " excluded.assignee_id,"
                 " assigned_at = excluded.assigned_at, resolved_at = NULL",
                 (conversation_id, account.id, now),
             )
@@ -439,7 +473,8 @@ class SqliteConsoleStore:
     def _give_back(self, conn: sqlite3.Connection, conversation_id: int, now: float, *, resolved: bool) -> None:
         conn.execute("UPDATE conversations SET handoff = 0, updated_at = ? WHERE id = ?", (now, conversation_id))
         conn.execute(
-            "UPDATE handoffs SET released_at = ? WHERE conversation_id = ? AND released_at IS NULL", (now, conversation_id)
+            "UPDATE handoffs SET released_at = ? WHERE conversation_id = ? AND released_at IS NULL",
+            (now, conversation_id),
         )
         conn.execute(
             "INSERT INTO console_conversations (conversation_id, assignee_id, assigned_at, resolved_at)"
@@ -461,7 +496,18 @@ class SqliteConsoleStore:
             cursor = conn.execute(
                 "INSERT INTO console_outbox (conversation_id, bot_id, channel, chat_id, user_id, text, agent_id,"
                 " agent_name, state, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (row.id, row.bot_id, row.channel, row.chat_id, row.customer_id, text, account.id, account.name, now, now),
+                (
+                    row.id,
+                    row.bot_id,
+                    row.channel,
+                    row.chat_id,
+                    row.customer_id,
+                    text,
+                    account.id,
+                    account.name,
+                    now,
+                    now,
+                ),
             )
             item_id = cursor.lastrowid
             message = conn.execute(
@@ -473,7 +519,9 @@ class SqliteConsoleStore:
             )  # fmt: skip
             conn.execute("UPDATE console_outbox SET message_id = ? WHERE id = ?", (message.lastrowid, item_id))
             conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, row.id))
-            return _outbox(conn.execute(f"SELECT {_OUTBOX_COLUMNS} FROM console_outbox WHERE id = ?", (item_id,)).fetchone())
+            return _outbox(
+                conn.execute(f"SELECT {_OUTBOX_COLUMNS} FROM console_outbox WHERE id = ?", (item_id,)).fetchone()
+            )
 
         return await self._run(enqueue, write=True)
 
@@ -485,7 +533,8 @@ class SqliteConsoleStore:
             ).fetchall()]  # fmt: skip
             for item_id in ids:
                 conn.execute(
-                    "UPDATE console_outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1 WHERE id = ?",
+                    "UPDATE console_outbox SET state = 'sending', lease_until = ?, attempts ="
+                    " attempts + 1 WHERE id = ?",
                     (now + lease_s, item_id),
                 )
             return [
@@ -498,7 +547,8 @@ class SqliteConsoleStore:
     async def mark_sent(self, item_id: int, *, now: float) -> None:
         await self._run(
             lambda c: c.execute(
-                "UPDATE console_outbox SET state = 'sent', sent_at = ?, lease_until = NULL, last_error = '' WHERE id = ?",
+                "UPDATE console_outbox SET state = 'sent', sent_at = ?, lease_until = NULL,"
+                " last_error = '' WHERE id = ?",
                 (now, item_id),
             ),
             write=True,
@@ -507,7 +557,8 @@ class SqliteConsoleStore:
     async def mark_retry(self, item_id: int, error: str, *, at: float) -> None:
         await self._run(
             lambda c: c.execute(
-                "UPDATE console_outbox SET state = 'pending', next_at = ?, lease_until = NULL, last_error = ? WHERE id = ?",
+                "UPDATE console_outbox SET state = 'pending', next_at = ?, lease_until = NULL,"
+                " last_error = ? WHERE id = ?",
                 (at, error[:500], item_id),
             ),
             write=True,
@@ -525,7 +576,8 @@ class SqliteConsoleStore:
     async def agent_sends_since(self, conversation_id: int, since: float) -> int:
         row = await self._run(
             lambda c: c.execute(
-                "SELECT COUNT(*) FROM console_outbox WHERE conversation_id = ? AND created_at > ? AND state != 'failed'",
+                "SELECT COUNT(*) FROM console_outbox WHERE conversation_id = ? AND created_at > ?"
+                " AND state != 'failed'",
                 (conversation_id, since),
             ).fetchone()
         )
@@ -539,7 +591,7 @@ class SqliteConsoleStore:
 
     async def channel_counts(self, since: float, bots: frozenset[str] | None) -> dict[tuple[str, str, str], int]:
         """Customer messages per (bot, UTC day, channel) since ``since``."""
-        where, params = "", [since]
+        where, params = "", list[object]([since])
         if bots is not None:
             where = f" AND bot_id IN ({', '.join('?' for _ in bots) or 'NULL'})"
             params.extend(sorted(bots))
@@ -549,15 +601,19 @@ class SqliteConsoleStore:
         ).fetchall())  # fmt: skip
         return {(r[0], r[1], r[2]): int(r[3]) for r in rows}
 
-    async def first_human_replies(self, since: float, bots: frozenset[str] | None) -> dict[tuple[str, str], list[float]]:
+    async def first_human_replies(
+        self, since: float, bots: frozenset[str] | None
+    ) -> dict[tuple[str, str], list[float]]:
         """Per (bot, UTC day of the handoff): seconds from each handoff to the first agent reply after it."""
-        where, params = "", [since]
+        where, params = "", list[object]([since])
         if bots is not None:
             where = f" AND h.bot_id IN ({', '.join('?' for _ in bots) or 'NULL'})"
             params.extend(sorted(bots))
         rows = await self._run(lambda c: c.execute(
-            "SELECT h.bot_id, strftime('%Y-%m-%d', h.created_at, 'unixepoch'), (SELECT MIN(m.created_at) FROM messages m"
-            " WHERE m.conversation_id = h.conversation_id AND m.role = 'agent' AND m.created_at >= h.created_at) - h.created_at"
+            "SELECT h.bot_id, strftime('%Y-%m-%d', h.created_at, 'unixepoch'), (SELECT"
+            " MIN(m.created_at) FROM messages m"
+            " WHERE m.conversation_id = h.conversation_id AND m.role = 'agent' AND m.created_at >="
+            " h.created_at) - h.created_at"
             f" FROM handoffs h WHERE h.created_at >= ?{where}", params,
         ).fetchall())  # fmt: skip
         found: dict[tuple[str, str], list[float]] = {}
@@ -595,7 +651,8 @@ class SqliteConsoleStore:
     async def outbox_items(self, conversation_id: int) -> list[OutboxItem]:
         rows = await self._run(
             lambda c: c.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM console_outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+                f"SELECT {_OUTBOX_COLUMNS} FROM console_outbox WHERE conversation_id = ? ORDER BY id",
+                (conversation_id,),
             ).fetchall()
         )
         return [_outbox(r) for r in rows]

@@ -64,7 +64,7 @@ host = "127.0.0.1"
 port = {free_port()}
 public_url = "{public_url}"
 [storage]
-path = "{(tmp_path / 'seabot.db').as_posix()}"
+path = "{(tmp_path / "seabot.db").as_posix()}"
 [bots.shop]
 display_name = "Test Shop"
 languages = {languages}
@@ -118,7 +118,9 @@ class TwoListeners:
 
     async def _serve(self) -> None:
         try:
-            await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in zip(self.servers, self._socks)))
+            await asyncio.gather(
+                *(server.serve(sockets=[sock]) for server, sock in zip(self.servers, self._socks, strict=True))
+            )
         finally:
             await self._runtime.aclose()
 
@@ -155,7 +157,9 @@ class Console:
         config = load_config(self.config_path, environ={})
         runtime = Runtime.open(config)
         adapters = build_adapters(runtime)
-        listeners = TwoListeners(create_app(runtime, adapters), create_console_app(runtime, adapters, self.options), runtime)
+        listeners = TwoListeners(
+            create_app(runtime, adapters), create_console_app(runtime, adapters, self.options), runtime
+        )
         listeners.start()
         self._running.append(listeners)
         self.webhook_url, self.url, self.runtime = listeners.webhook_url, listeners.console_url, runtime
@@ -167,7 +171,9 @@ class Console:
         while self._running:
             self._running.pop().stop()
 
-    def add_user(self, email: str, role: str, bots: tuple[str, ...] = (), password: str = PASSWORD, lang: str = "en") -> None:
+    def add_user(
+        self, email: str, role: str, bots: tuple[str, ...] = (), password: str = PASSWORD, lang: str = "en"
+    ) -> None:
         store = SqliteConsoleStore.open_sync(self.db)
         try:
             store.add_account_sync(email, AccountRole(role), bots, hash_password(password), now=time.time(), lang=lang)
@@ -232,6 +238,9 @@ def platform() -> Iterator[PlatformStandIn]:
     server.stop()
 
 
+_FAST = ConsoleOptions(outbox=OutboxPolicy(base_delay_s=0.05, idle_poll_s=0.05))  # retries in tests: soon
+
+
 @pytest.fixture
 def console_factory(
     tmp_path: Path, platform: PlatformStandIn, monkeypatch: pytest.MonkeyPatch
@@ -244,7 +253,7 @@ def console_factory(
     ) -> Console:
         path = write_console_config(tmp_path, platform.url, public_url=public_url, llm_url=llm_url)
         console = Console(tmp_path, platform, path, tmp_path / "seabot.db",
-                          options=options or ConsoleOptions(outbox=OutboxPolicy(base_delay_s=0.05, idle_poll_s=0.05)))  # fmt: skip
+                          options=options or _FAST)  # fmt: skip
         made.append(console)
         return console.start() if start else console
 

@@ -54,7 +54,9 @@ def people(console: Console) -> dict[str, httpx.Client]:
 
 
 def _conversation_of_a(console: Console) -> int:
-    assert console.webhook("shop", "telegram", telegram_webhook(1, 4242, "I want to talk to a human")).status_code == 200
+    assert (
+        console.webhook("shop", "telegram", telegram_webhook(1, 4242, "I want to talk to a human")).status_code == 200
+    )
     wait_until(lambda: console.rows("SELECT 1 FROM handoffs"), "the handoff")
     return console.conversation_id("shop", "telegram", "4242")
 
@@ -65,7 +67,7 @@ def test_every_route_for_every_kind_of_account(console: Console, people: dict[st
     got: dict[tuple[str, str, str], int] = {}
     want: dict[tuple[str, str, str], int] = {}
     for method, path, fields, statuses in TABLE:
-        for who, status in zip(WHO, statuses):
+        for who, status in zip(WHO, statuses, strict=True):
             url = path.format(a=a)
             client = people[who]
             if method == "GET":
@@ -78,7 +80,9 @@ def test_every_route_for_every_kind_of_account(console: Console, people: dict[st
     assert got == want
 
 
-def test_an_agent_sees_only_their_bots_conversations_in_the_inbox(console: Console, people: dict[str, httpx.Client]) -> None:
+def test_an_agent_sees_only_their_bots_conversations_in_the_inbox(
+    console: Console, people: dict[str, httpx.Client]
+) -> None:
     a = _conversation_of_a(console)
     assert console.webhook("other", "telegram", _other_webhook(7, 5151, "hello other shop")).status_code == 200
     wait_until(lambda: console.rows("SELECT 1 FROM messages WHERE bot_id = 'other' AND role = 'bot'"), "other's answer")
@@ -104,7 +108,9 @@ def _other_webhook(update_id: int, chat_id: int, text: str) -> tuple[bytes, dict
     [None, "", "wrong-token", "from-another-session"],
     ids=["missing", "empty", "wrong", "another-sessions"],
 )
-def test_a_state_change_without_the_sessions_csrf_token_is_403(console: Console, people: dict[str, httpx.Client], token: str | None) -> None:
+def test_a_state_change_without_the_sessions_csrf_token_is_403(
+    console: Console, people: dict[str, httpx.Client], token: str | None
+) -> None:
     a = _conversation_of_a(console)
     if token == "from-another-session":
         token = csrf_of(people[ADMIN])
@@ -133,7 +139,9 @@ def _session_cookie(response: httpx.Response) -> str:
     return cookie
 
 
-@pytest.mark.parametrize(("public_url", "secure"), [("", False), ("http://console.shop.test", False), ("https://console.shop.test", True)])
+@pytest.mark.parametrize(
+    ("public_url", "secure"), [("", False), ("http://console.shop.test", False), ("https://console.shop.test", True)]
+)
 def test_session_cookie_flags(console_factory: Callable[..., Console], public_url: str, secure: bool) -> None:
     console = console_factory(public_url=public_url)
     console.add_user("ann@shop.test", "agent", ("shop",))
@@ -152,7 +160,9 @@ def test_session_cookie_flags(console_factory: Callable[..., Console], public_ur
     assert ("secure" in cookie.split("; ")) is secure
     assert "max-age" not in cookie and "expires" not in cookie  # the server ends it, not the browser
     token = _session_cookie(response).split(";")[0].split("=", 1)[1]
-    assert console.rows("SELECT COUNT(*) FROM console_sessions WHERE token_hash = ?", (token,)) == [(0,)]  # only its hash
+    assert console.rows("SELECT COUNT(*) FROM console_sessions WHERE token_hash = ?", (token,)) == [
+        (0,)
+    ]  # only its hash
 
 
 def test_logout_ends_the_session_on_the_server(console: Console) -> None:

@@ -53,7 +53,9 @@ def test_an_agent_takes_over_replies_and_releases(console: Console, page: Any) -
     console.add_user("ann@shop.test", "agent", ("shop",))
     _log_in(page, console, "ann@shop.test")
     page.evaluate("window.__notReloaded = true")
-    assert console.webhook("shop", "telegram", telegram_webhook(1, 4242, "I want to talk to a human")).status_code == 200
+    assert (
+        console.webhook("shop", "telegram", telegram_webhook(1, 4242, "I want to talk to a human")).status_code == 200
+    )
     row = page.locator("tr[data-conversation]", has_text="needs a person")
     row.wait_for()
     assert page.evaluate("window.__notReloaded") is True  # it came by the poll, not by a reload
@@ -95,7 +97,9 @@ def test_hostile_customer_text_is_shown_as_text_and_runs_nothing(console: Consol
     console.add_user("boss@shop.test", "admin")
     for n, text in enumerate(HOSTILE, start=1):  # one at a time, each answered before the next
         assert console.webhook("shop", "telegram", telegram_webhook(n, 6666, text)).status_code == 200
-        wait_until(lambda n=n: console.rows("SELECT COUNT(*) FROM messages WHERE role = 'bot'") == [(n,)], f"answer {n}")
+        wait_until(
+            lambda n=n: console.rows("SELECT COUNT(*) FROM messages WHERE role = 'bot'") == [(n,)], f"answer {n}"
+        )
     _log_in(page, console, "boss@shop.test")
     c = console.conversation_id("shop", "telegram", "6666")
     page.goto(f"{console.url}/c/{c}")

@@ -49,7 +49,9 @@ def test_take_over_reply_release_the_bot_answers_again(console: Console, ann: ht
     # while a person has it the bot stays silent
     before = len(console.platform.calls(SEND))
     assert console.webhook("shop", "telegram", telegram_webhook(2, 4242, "how long is shipping")).status_code == 200
-    wait_until(lambda: console.rows("SELECT 1 FROM inbox WHERE status = 'done' AND message_id = '2'"), "the message taken")
+    wait_until(
+        lambda: console.rows("SELECT 1 FROM inbox WHERE status = 'done' AND message_id = '2'"), "the message taken"
+    )
     assert len(console.platform.calls(SEND)) == before
     assert _post(ann, f"/c/{c}/reply", text="Hi, this is Ann. Your parcel left today.").status_code == 303
     wait_until(lambda: "Hi, this is Ann. Your parcel left today." in _sent_texts(console.platform), "the agent's reply")
@@ -85,7 +87,9 @@ def test_a_failing_send_is_retried_and_delivered_once(console: Console, ann: htt
     assert len(attempts) == 3  # two refused, one accepted: the customer has it once
 
 
-def test_a_reply_kept_while_the_platform_is_down_is_sent_after_a_restart(console_factory: Callable[..., Console]) -> None:
+def test_a_reply_kept_while_the_platform_is_down_is_sent_after_a_restart(
+    console_factory: Callable[..., Console],
+) -> None:
     console = console_factory()
     console.add_user("ann@shop.test", "agent", ("shop",))
     ann = console.login("ann@shop.test")
@@ -121,7 +125,10 @@ def test_line_replies_are_pushes_with_one_retry_key_and_the_quota_is_shown(conso
 
 
 def test_a_closed_wechat_window_is_refused_with_the_reason(console: Console, ann: httpx.Client) -> None:
-    assert console.webhook("shop", "wechat", wechat_webhook("oOpenId1", "I want to talk to a human", 901)).status_code == 200
+    assert (
+        console.webhook("shop", "wechat", wechat_webhook("oOpenId1", "I want to talk to a human", 901)).status_code
+        == 200
+    )
     wait_until(lambda: console.rows("SELECT 1 FROM handoffs WHERE chat_id = 'oOpenId1'"), "the WeChat handoff")
     c = console.conversation_id("shop", "wechat", "oOpenId1")
     _post(ann, f"/c/{c}/take")

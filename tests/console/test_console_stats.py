@@ -24,7 +24,9 @@ def test_the_stats_page_and_csv(console: Console) -> None:
     console.add_user("ann@shop.test", "agent", ("shop",))
     ann = console.login("ann@shop.test")
     assert console.webhook("shop", "telegram", telegram_webhook(1, 4242, "how long is shipping")).status_code == 200
-    assert console.webhook("shop", "telegram", telegram_webhook(2, 4343, "I want to talk to a human")).status_code == 200
+    assert (
+        console.webhook("shop", "telegram", telegram_webhook(2, 4343, "I want to talk to a human")).status_code == 200
+    )
     assert console.webhook("other", "telegram", _other(3, 5151, "hello")).status_code == 200
     wait_until(lambda: console.rows("SELECT COUNT(*) FROM messages WHERE role = 'bot'") == [(3,)], "three answers")
     c = console.conversation_id("shop", "telegram", "4343")

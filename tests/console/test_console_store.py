@@ -75,9 +75,14 @@ async def test_an_attempt_that_died_is_claimed_again_after_its_lease(store: Sqli
 
     account = await _agent(store)
     with sqlite3.connect(tmp_path / "seabot.db") as conn:
-        conn.execute("INSERT INTO conversations (bot_id, channel, chat_id, chat_kind, handoff) VALUES ('shop', 'telegram', '7', 'private', 1)")
-        conn.execute("INSERT INTO messages (conversation_id, bot_id, channel, chat_id, user_id, role, text, created_at)"
-                     " VALUES (1, 'shop', 'telegram', '7', '7', 'customer', 'hello', 900)")
+        conn.execute(
+            "INSERT INTO conversations (bot_id, channel, chat_id, chat_kind, handoff) VALUES"
+            " ('shop', 'telegram', '7', 'private', 1)"
+        )
+        conn.execute(
+            "INSERT INTO messages (conversation_id, bot_id, channel, chat_id, user_id, role, text, created_at)"
+            " VALUES (1, 'shop', 'telegram', '7', '7', 'customer', 'hello', 900)"
+        )
     row = await store.conversation_row(1)
     assert row is not None
     item = await store.enqueue_reply(row, account, "hi from ann", now=1000.0)

@@ -37,7 +37,9 @@ def test_an_english_agent_answers_a_thai_customer(console_factory: Callable[...,
     wait_until(lambda: console.rows("SELECT 1 FROM messages WHERE role = 'bot'"), "the bot's answer")
     assert console.rows("SELECT lang FROM messages WHERE role = 'customer'") == [("th",)]
     c = console.conversation_id("shop", "telegram", "4242")
-    llm.always("fast-model", answer("Hello, where is my parcel? I have waited five days.", tokens_in=1000, tokens_out=500))
+    llm.always(
+        "fast-model", answer("Hello, where is my parcel? I have waited five days.", tokens_in=1000, tokens_out=500)
+    )
     spent_before = console.rows("SELECT COALESCE(SUM(value), 0) FROM counters WHERE name LIKE 'spend_usd:shop:%'")[0][0]
     page = ann.get(f"/c/{c}").text
     assert "translation into English" in page
@@ -46,7 +48,9 @@ def test_an_english_agent_answers_a_thai_customer(console_factory: Callable[...,
     assert any(THAI in call for call in _translation_calls(llm))
     ann.post(f"/c/{c}/take", data={"csrf": csrf_of(ann)})
     llm.always("fast-model", answer("ขอโทษค่ะ พัสดุจะถึงพรุ่งนี้", tokens_in=1000, tokens_out=500))
-    draft = ann.post(f"/c/{c}/reply", data={"csrf": csrf_of(ann), "text": "Sorry, it arrives tomorrow.", "action": "translate"})
+    draft = ann.post(
+        f"/c/{c}/reply", data={"csrf": csrf_of(ann), "text": "Sorry, it arrives tomorrow.", "action": "translate"}
+    )
     assert draft.status_code == 200
     assert "ขอโทษค่ะ พัสดุจะถึงพรุ่งนี้</textarea>" in draft.text and "You wrote: Sorry, it arrives tomorrow." in draft.text
     assert console.rows("SELECT COUNT(*) FROM console_outbox") == [(0,)]  # nothing sent by translating
@@ -60,7 +64,9 @@ def test_an_english_agent_answers_a_thai_customer(console_factory: Callable[...,
 def test_without_an_llm_translation_is_unavailable_and_the_text_goes_as_written(console: Console) -> None:
     console.add_user("ann@shop.test", "agent", ("shop",), lang="th")
     ann = console.login("ann@shop.test")
-    assert console.webhook("shop", "telegram", telegram_webhook(1, 4242, "I want to talk to a human")).status_code == 200
+    assert (
+        console.webhook("shop", "telegram", telegram_webhook(1, 4242, "I want to talk to a human")).status_code == 200
+    )
     wait_until(lambda: console.rows("SELECT 1 FROM handoffs"), "the handoff")
     c = console.conversation_id("shop", "telegram", "4242")
     page = ann.get(f"/c/{c}").text
@@ -69,5 +75,7 @@ def test_without_an_llm_translation_is_unavailable_and_the_text_goes_as_written(
     refused = ann.post(f"/c/{c}/reply", data={"csrf": csrf_of(ann), "text": "สวัสดีค่ะ", "action": "translate"})
     assert refused.status_code == 409 and "the customer gets what you write" in refused.text
     assert ann.post(f"/c/{c}/reply", data={"csrf": csrf_of(ann), "text": "สวัสดีค่ะ"}).status_code == 303
-    wait_until(lambda: "สวัสดีค่ะ" in [r.form_or_json.get("text") for r in console.platform.calls(SEND)], "sent as written")
+    wait_until(
+        lambda: "สวัสดีค่ะ" in [r.form_or_json.get("text") for r in console.platform.calls(SEND)], "sent as written"
+    )
     assert isinstance(ann, httpx.Client)

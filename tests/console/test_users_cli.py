@@ -53,8 +53,13 @@ def hashes(config: Path) -> dict[str, str]:
         return dict(conn.execute("SELECT email, password_hash FROM console_accounts").fetchall())
 
 
-def test_a_piped_password_is_hashed_with_argon2id(config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    assert users(config, monkeypatch, "add", "Boss@Shop.test", "--role", "admin", stdin=io.StringIO("s3cret-enough-pw\n")) == 0
+def test_a_piped_password_is_hashed_with_argon2id(
+    config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        users(config, monkeypatch, "add", "Boss@Shop.test", "--role", "admin", stdin=io.StringIO("s3cret-enough-pw\n"))
+        == 0
+    )
     out = capsys.readouterr().out
     assert "added admin Boss@Shop.test (every bot)" in out and "s3cret" not in out and "password" not in out
     stored = hashes(config)["Boss@Shop.test"]
@@ -62,7 +67,9 @@ def test_a_piped_password_is_hashed_with_argon2id(config: Path, monkeypatch: pyt
     assert verify_password(stored, "s3cret-enough-pw") and not verify_password(stored, "s3cret-enough-pX")
 
 
-def test_at_a_terminal_a_password_is_generated_and_printed_once(config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_at_a_terminal_a_password_is_generated_and_printed_once(
+    config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert users(config, monkeypatch, "add", "ann@shop.test", "--role", "agent", "--bots", "shop", stdin=_Tty()) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("password (shown once): ")]
@@ -95,9 +102,16 @@ def test_mistakes_are_one_clear_line(
     assert says in err and "Traceback" not in err
 
 
-def test_an_email_is_added_once(config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    assert users(config, monkeypatch, "add", "ann@shop.test", "--role", "admin", stdin=io.StringIO("long-enough-pw\n")) == 0
-    assert users(config, monkeypatch, "add", "ANN@shop.test", "--role", "admin", stdin=io.StringIO("other-long-pw\n")) == 1
+def test_an_email_is_added_once(
+    config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        users(config, monkeypatch, "add", "ann@shop.test", "--role", "admin", stdin=io.StringIO("long-enough-pw\n"))
+        == 0
+    )
+    assert (
+        users(config, monkeypatch, "add", "ANN@shop.test", "--role", "admin", stdin=io.StringIO("other-long-pw\n")) == 1
+    )
     assert "exists already" in capsys.readouterr().err
     assert verify_password(hashes(config)["ann@shop.test"], "long-enough-pw")
 
@@ -105,7 +119,20 @@ def test_an_email_is_added_once(config: Path, monkeypatch: pytest.MonkeyPatch, c
 async def test_remove_and_reset_end_the_accounts_sessions(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = config.parent / "seabot.db"
     for email in ("ann@shop.test", "bob@shop.test"):
-        assert users(config, monkeypatch, "add", email, "--role", "agent", "--bots", "shop", stdin=io.StringIO("long-enough-pw\n")) == 0
+        assert (
+            users(
+                config,
+                monkeypatch,
+                "add",
+                email,
+                "--role",
+                "agent",
+                "--bots",
+                "shop",
+                stdin=io.StringIO("long-enough-pw\n"),
+            )
+            == 0
+        )
     store = await SqliteConsoleStore.open(db)
     try:
         now = time.time()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from seabot.bots.config import AppConfig
@@ -29,8 +29,12 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     add.add_argument("email")
     add.add_argument("--role", required=True, choices=("admin", "agent"))
     add.add_argument("--bots", default="", help="an agent's bots, comma-separated (admins see every bot)")
-    add.add_argument("--lang", default="en", choices=("th", "id", "ms", "vi", "zh", "en", "tl"),
-                     help="the language the person reads and writes (customers' messages are translated into it)")
+    add.add_argument(
+        "--lang",
+        default="en",
+        choices=("th", "id", "ms", "vi", "zh", "en", "tl"),
+        help="the language the person reads and writes (customers' messages are translated into it)",
+    )
     actions.add_parser("list", parents=[common], help="list the accounts")
     remove = actions.add_parser("remove", parents=[common], help="remove an account and end its sessions")
     remove.add_argument("email")
@@ -81,6 +85,7 @@ def _password() -> tuple[str, bool] | None:
 def _add(args: argparse.Namespace, config: AppConfig, store: SqliteConsoleStore) -> int:
     from seabot.console.auth import hash_password
     from seabot.core.console_store import AccountExists, AccountRole
+
     email = args.email.strip()
     if "@" not in email or len(email) > 254 or any(c.isspace() or not c.isprintable() for c in email):
         print(f"seabot: {shown(email)!s} is not an email address", file=sys.stderr)
@@ -127,7 +132,7 @@ def _list(store: SqliteConsoleStore) -> int:
         bots = ",".join(account.bots) if account.bots else "*"
         locked = ""
         if account.locked_until > now:
-            until = datetime.fromtimestamp(account.locked_until, timezone.utc).strftime("%H:%M UTC")
+            until = datetime.fromtimestamp(account.locked_until, UTC).strftime("%H:%M UTC")
             locked = f"  locked until {until}"
         print(f"{shown(account.email)}  {account.role.value}  bots={shown(bots)}  lang={account.lang}{locked}")
     return 0
@@ -135,6 +140,7 @@ def _list(store: SqliteConsoleStore) -> int:
 
 def _reset(args: argparse.Namespace, store: SqliteConsoleStore) -> int:
     from seabot.console.auth import hash_password
+
     if store.account_by_email_sync(args.email) is None:
         print(f"seabot: no account {shown(args.email)}", file=sys.stderr)
         return 1
