@@ -142,7 +142,11 @@ class ConsoleViews:
         token = request.cookies.get(SESSION_COOKIE, "")
         if not token or len(token) > _MAX_COOKIE:
             return None
-        session = await self.store.session(auth.token_hash(token), now=time.time(), idle_s=self._options.idle_s)
+        # an open page polling for news (HTMX) is not someone using the console: it does not keep the session
+        polling = request.method == "GET" and bool(request.headers.get("hx-request"))
+        session = await self.store.session(
+            auth.token_hash(token), now=time.time(), idle_s=self._options.idle_s, touch=not polling
+        )
         if session is None:
             return None
         account = await self.store.account(session.account_id)

@@ -180,8 +180,9 @@ class Accounts(Protocol):
 @runtime_checkable
 class Sessions(Protocol):
     async def create_session(self, session: Session) -> None: ...
-    async def session(self, token_hash: str, *, now: float, idle_s: float) -> Session | None:
-        """The live session (its last use moved to ``now``); an idle one is ended and None."""
+    async def session(self, token_hash: str, *, now: float, idle_s: float, touch: bool = True) -> Session | None:
+        """The live session (its last use moved to ``now`` unless ``touch`` is False: a page's own
+        polling is not a person using it); an idle one is ended and None."""
         ...
 
     async def end_session(self, token_hash: str) -> None: ...

@@ -325,7 +325,7 @@ class SqliteConsoleStore:
             write=True,
         )
 
-    async def session(self, token_hash: str, *, now: float, idle_s: float) -> Session | None:
+    async def session(self, token_hash: str, *, now: float, idle_s: float, touch: bool = True) -> Session | None:
         def find(conn: sqlite3.Connection) -> Session | None:
             row = conn.execute(
                 "SELECT token_hash, account_id, csrf, created_at, last_seen FROM console_sessions WHERE token_hash = ?",
@@ -336,6 +336,8 @@ class SqliteConsoleStore:
             if row[4] + idle_s <= now:
                 conn.execute("DELETE FROM console_sessions WHERE token_hash = ?", (token_hash,))
                 return None
+            if not touch:
+                return Session(row[0], row[1], row[2], row[3], row[4])
             conn.execute("UPDATE console_sessions SET last_seen = ? WHERE token_hash = ?", (now, token_hash))
             return Session(row[0], row[1], row[2], row[3], now)
 

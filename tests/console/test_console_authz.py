@@ -221,3 +221,19 @@ def test_login_page_has_the_contract_fields(console: Console) -> None:
     page = console.client().get("/login").text
     assert 'name="email"' in page and 'name="password"' in page and 'type="password"' in page
     assert login_token(console.client())
+
+
+def test_a_polling_page_does_not_keep_an_idle_session_alive(console: Console) -> None:
+    console.add_user("ann@shop.test", "agent", ("shop",))
+    ann = console.login("ann@shop.test")
+    [(seen,)] = console.rows("SELECT last_seen FROM console_sessions")
+    for _ in range(3):
+        assert ann.get("/", headers={"HX-Request": "true"}).status_code == 200
+    assert console.rows("SELECT last_seen FROM console_sessions") == [(seen,)]
+    assert ann.get("/").status_code == 200  # a person opening a page does
+    [(used,)] = console.rows("SELECT last_seen FROM console_sessions")
+    assert float(used) >= float(seen)  # type: ignore[arg-type]
+    console.rows("UPDATE console_sessions SET last_seen = last_seen - 3 * 3600")  # idle for three hours
+    polled = ann.get("/", headers={"HX-Request": "true"})
+    assert polled.status_code == 401 and polled.headers["hx-redirect"] == "/login"
+    assert console.rows("SELECT COUNT(*) FROM console_sessions") == [(0,)]

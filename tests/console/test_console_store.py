@@ -54,6 +54,9 @@ async def test_a_session_ends_when_idle_and_each_use_keeps_it(store: SqliteConso
     assert await store.session("h1", now=2050.0, idle_s=600) is not None  # 550 s after the last use
     assert await store.session("h1", now=2650.0, idle_s=600) is None
     assert await store.session("h1", now=2651.0, idle_s=10**9) is None  # ended, not just hidden
+    await store.create_session(Session("h3", account.id, "csrf", 1000.0, 1000.0))
+    assert await store.session("h3", now=1500.0, idle_s=600, touch=False) is not None  # a page polling …
+    assert await store.session("h3", now=1700.0, idle_s=600, touch=False) is None  # … does not keep it alive
     await store.create_session(Session("h2", account.id, "csrf", 3000.0, 3000.0))
     await store.end_session("h2")
     assert await store.session("h2", now=3001.0, idle_s=600) is None
