@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from seabot.storage.console_sqlite import SqliteConsoleStore
 __all__ = ["create_console_app", "ConsoleOptions"]
 
 _HERE = Path(__file__).parent
+log = logging.getLogger("seabot.console")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,11 @@ def create_console_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if runtime.config.storage.url:  # the console's tables are SQLite's only, so far
+            views.unavailable = "The console needs the SQLite store for now: [storage] url (PostgreSQL) is set."
+            log.error("the console needs the SQLite store for now; [storage] url is set, so its pages answer 503")
+            yield
+            return
         store = await SqliteConsoleStore.open(runtime.config.storage.path)
         worker = OutboxWorker(store, lambda bot_id, channel: adapters.get((bot_id, channel)), options.outbox)
         views.attach(store, worker)

@@ -104,6 +104,7 @@ class ConsoleViews:
         self._store: SqliteConsoleStore | None = None
         self._worker: OutboxWorker | None = None
         self._translator = Translator(runtime)
+        self.unavailable = "The console is starting or stopping; try again shortly."
         self._translating: set[tuple[int, str]] = set()  # (message id, language) being or given up translating
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -119,7 +120,7 @@ class ConsoleViews:
     @property
     def store(self) -> SqliteConsoleStore:
         if self._store is None:
-            raise _Refused(self.error_page(None, 503, "The console is starting or stopping; try again shortly."))
+            raise _Refused(self.error_page(None, 503, self.unavailable))
         return self._store
 
     # -- rendering ------------------------------------------------------------------------------------
