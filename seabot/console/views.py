@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ LOGIN_FAILED = "Wrong email or password, or the account is locked after too many
 WECHAT_WINDOW_S = 48 * 3600.0  # WeChat's customer-service window after the customer's last message
 WECHAT_WINDOW_MESSAGES = 5
 _MAX_COOKIE = 200
+_SHORTCUT = re.compile(r"/([A-Za-z0-9_-]{1,40})")  # a canned reply, typed alone in the reply box
 _STATUS_LABELS = {
     ConversationStatus.BOT: "with the bot",
     ConversationStatus.NEEDS_PERSON: "needs a person",
@@ -469,6 +471,9 @@ class ConsoleViews:
             problem, status = await self._reply_problem(who, row, text)
             if problem:
                 return await self._conversation_page(request, who, row, error=problem, text=text, status=status)
+            shortcut = _SHORTCUT.fullmatch(text)
+            if shortcut:
+                return await self._canned_draft(request, who, row, shortcut.group(1).lower())
             if form.get("action") == "translate":
                 return await self._translated_draft(request, who, row, text)
             await self.store.enqueue_reply(row, who.account, text, now=time.time())
@@ -477,6 +482,67 @@ class ConsoleViews:
             return None
 
         return await self._act(request, send)
+
+    async def _canned_draft(self, request: Request, who: _Who, row: ConversationRow, shortcut: str) -> Response:
+        """``/shortcut`` in the reply box: the canned reply in the customer's language (else the
+        agent's), back in the box to check and send; nothing is sent yet."""
+        found = {(c.shortcut, c.lang): c.text for c in await self.store.canned_replies()}
+        for lang in (row.lang or "", who.account.lang):
+            if (shortcut, lang) in found:
+                return await self._conversation_page(request, who, row, text=found[(shortcut, lang)])
+        known = ", ".join(sorted({f"/{s}" for s, _ in found})) or "none yet"
+        return await self._conversation_page(
+            request, who, row, text=f"/{shortcut}", status=400,
+            error=f"There is no canned reply /{shortcut} in {row.lang or 'this language'}; known: {known}.",
+        )  # fmt: skip
+
+    # -- canned replies -------------------------------------------------------------------------------
+
+    async def canned(self, request: Request) -> Response:
+        try:
+            who, _ = await self._guard(request, post=False)
+        except _Refused as refused:
+            return refused.response
+        return await self._canned_page(request, who)
+
+    async def _canned_page(self, request: Request, who: _Who, *, error: str = "", status: int = 200) -> Response:
+        context = {
+            "account": who.account, "csrf": who.session.csrf, "canned": await self.store.canned_replies(),
+            "admin": who.account.role is AccountRole.ADMIN, "error": error, "languages": sorted(LANGUAGE_NAMES),
+        }  # fmt: skip
+        return self.render(request, "canned.html", context, status)
+
+    async def _admin_post(self, request: Request) -> tuple[_Who, dict[str, str]]:
+        who, form = await self._guard(request, post=True)
+        if who.account.role is not AccountRole.ADMIN:  # only admins manage them; for others the page is not there
+            raise _Refused(self.error_page(request, 404, "There is no such page.", who))
+        return who, form
+
+    async def add_canned(self, request: Request) -> Response:
+        try:
+            who, form = await self._admin_post(request)
+        except _Refused as refused:
+            return refused.response
+        shortcut = form.get("shortcut", "").strip().lstrip("/").lower()
+        lang, text = form.get("lang", ""), form.get("text", "").replace("\r\n", "\n").strip()
+        if not _SHORTCUT.fullmatch("/" + shortcut):
+            problem = "A shortcut is 1 to 40 letters, digits, '-' or '_' (typed as /shortcut)."
+            return await self._canned_page(request, who, error=problem, status=400)
+        if lang not in LANGUAGE_NAMES:
+            return await self._canned_page(request, who, error="Choose the language of the text.", status=400)
+        if not text or len(text) > self._options.max_reply_chars:
+            problem = f"The text must have 1 to {self._options.max_reply_chars} characters."
+            return await self._canned_page(request, who, error=problem, status=400)
+        await self.store.put_canned(shortcut, lang, text, now=time.time())
+        return RedirectResponse("/canned", status_code=303)
+
+    async def delete_canned(self, request: Request) -> Response:
+        try:
+            await self._admin_post(request)
+        except _Refused as refused:
+            return refused.response
+        await self.store.delete_canned(int(request.path_params["canned_id"]))
+        return RedirectResponse("/canned", status_code=303)
 
     async def _translated_draft(self, request: Request, who: _Who, row: ConversationRow, text: str) -> Response:
         """The agent's draft in the customer's language, back in the reply box to edit and send."""

@@ -2,9 +2,9 @@
 and the agents' outbox. Small async Protocols, one concern each, like ``seabot.core.storage``.
 
 The SQLite implementation is ``seabot.storage.console_sqlite.SqliteConsoleStore``; a PostgreSQL
-one must keep the same tables (``console_accounts``, ``console_sessions``,
-``console_conversations``, ``console_outbox``, ``console_translations``, ``console_notes``) and
-the same meaning of every method.
+one must keep the same tables (``console_accounts``, ``console_sessions``, ``console_conversations``,
+``console_outbox``, ``console_translations``, ``console_notes``, ``console_canned``) and the same
+meaning of every method.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 __all__ = [
     "AccountRole", "Account", "AccountExists", "Session", "ConversationStatus", "InboxFilter",
-    "ConversationRow", "ConsoleMessage", "HandoffNote", "OutboxState", "OutboxItem",
+    "ConversationRow", "ConsoleMessage", "HandoffNote", "CannedReply", "OutboxState", "OutboxItem",
     "Accounts", "Sessions", "ConsoleConversations", "Outbox",
 ]  # fmt: skip
 
@@ -123,6 +123,14 @@ class HandoffNote:
     released_at: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class CannedReply:
+    id: int
+    shortcut: str  # typed as ``/shortcut`` in the reply box
+    lang: str  # the language of ``text``
+    text: str
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"  # waiting for its (next) attempt
     SENDING = "sending"  # an attempt is running (leased); a lease that expires is tried again
@@ -218,6 +226,12 @@ class ConsoleConversations(Protocol):
         """The conversation's notes as messages of role ``note`` (ids negative: not in the history)."""
         ...
 
+    async def canned_replies(self) -> list[CannedReply]: ...
+    async def put_canned(self, shortcut: str, lang: str, text: str, *, now: float) -> None:
+        """Add a canned reply, or replace the text of the one with this shortcut and language."""
+        ...
+
+    async def delete_canned(self, canned_id: int) -> bool: ...
     async def take_over(self, conversation_id: int, account: Account, *, now: float) -> None:
         """Silence the bot for the conversation and assign it to ``account``."""
         ...

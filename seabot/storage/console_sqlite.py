@@ -24,6 +24,7 @@ from seabot.core.console_store import (
     Account,
     AccountExists,
     AccountRole,
+    CannedReply,
     ConsoleMessage,
     ConversationRow,
     ConversationStatus,
@@ -48,6 +49,7 @@ CONSOLE_TABLES = (
     "console_outbox",
     "console_translations",
     "console_notes",
+    "console_canned",
 )
 
 _DDL = (
@@ -76,6 +78,9 @@ _DDL = (
     # A customer message translated for agents reading another language (made once, then kept).
     "CREATE TABLE IF NOT EXISTS console_translations (message_id INTEGER NOT NULL, lang TEXT NOT NULL,"
     " text TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (message_id, lang))",
+    # Canned replies: an agent types ``/shortcut`` and gets the text in the customer's language.
+    "CREATE TABLE IF NOT EXISTS console_canned (id INTEGER PRIMARY KEY, shortcut TEXT NOT NULL, lang TEXT NOT NULL,"
+    " text TEXT NOT NULL, created_at REAL NOT NULL, UNIQUE (shortcut, lang))",
     # Erasure (`seabot forget`) deletes the core's rows; what the console kept of them goes along.
     "CREATE TRIGGER IF NOT EXISTS console_forget_message AFTER DELETE ON messages BEGIN"
     " DELETE FROM console_translations WHERE message_id = OLD.id;"
@@ -649,6 +654,30 @@ class SqliteConsoleStore:
             (conversation_id,),
         ).fetchall())  # fmt: skip
         return [ConsoleMessage(id=-int(r[0]), role="note", text=r[2], created_at=r[3], responder=r[1]) for r in rows]
+
+    async def canned_replies(self) -> list[CannedReply]:
+        rows = await self._run(
+            lambda c: c.execute(
+                "SELECT id, shortcut, lang, text FROM console_canned ORDER BY shortcut, lang"
+            ).fetchall()
+        )
+        return [CannedReply(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+    async def put_canned(self, shortcut: str, lang: str, text: str, *, now: float) -> None:
+        await self._run(
+            lambda c: c.execute(
+                "INSERT INTO console_canned (shortcut, lang, text, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (shortcut, lang) DO UPDATE SET text = excluded.text",
+                (shortcut, lang, text, now),
+            ),
+            write=True,
+        )
+
+    async def delete_canned(self, canned_id: int) -> bool:
+        cursor = await self._run(
+            lambda c: c.execute("DELETE FROM console_canned WHERE id = ?", (canned_id,)), write=True
+        )
+        return bool(cursor.rowcount)
 
     async def outbox_items(self, conversation_id: int) -> list[OutboxItem]:
         rows = await self._run(

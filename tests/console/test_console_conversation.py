@@ -207,3 +207,21 @@ def test_forgetting_a_customer_erases_what_the_console_kept(console: Console, an
     for table in ("console_outbox", "console_notes", "console_conversations", "console_translations"):
         assert console.rows(f"SELECT COUNT(*) FROM {table}") == [(0,)], table
     assert ann.get(f"/c/{c}").status_code == 404
+
+
+def test_a_canned_reply_is_put_in_the_box_in_the_customers_language(console: Console, ann: httpx.Client) -> None:
+    console.add_user("boss@shop.test", "admin")
+    boss = console.login("boss@shop.test")
+    for lang, text in (("en", "Thank you for waiting!"), ("th", "ขอบคุณที่รอค่ะ")):
+        assert _post(boss, "/canned", shortcut="/Thanks", lang=lang, text=text).status_code == 303
+    assert _post(boss, "/canned", shortcut="no spaces", lang="en", text="x").status_code == 400
+    assert "/thanks" in ann.get("/canned").text and 'action="/canned"' not in ann.get("/canned").text
+    c = _handed_off(console)  # an English conversation
+    _post(ann, f"/c/{c}/take")
+    draft = _post(ann, f"/c/{c}/reply", text="/thanks")
+    assert draft.status_code == 200 and ">Thank you for waiting!</textarea>" in draft.text
+    unknown = _post(ann, f"/c/{c}/reply", text="/refund")
+    assert unknown.status_code == 400 and "no canned reply /refund" in unknown.text and "known: /thanks" in unknown.text
+    assert console.rows("SELECT COUNT(*) FROM console_outbox") == [(0,)]  # nothing sent until the agent sends it
+    assert _post(ann, f"/c/{c}/reply", text="Thank you for waiting!").status_code == 303
+    wait_until(lambda: "Thank you for waiting!" in _sent_texts(console.platform), "the canned reply sent")
