@@ -96,6 +96,8 @@ def create_console_app(
             Route("/login", views.login, methods=["POST"]),
             Route("/logout", views.logout, methods=["POST"]),
             Route("/", views.inbox, methods=["GET"]),
+            Route("/users", views.users, methods=["GET"]),
+            Route("/users/{account_id:int}/remove", views.remove_user, methods=["POST"]),
             Route("/canned", views.canned, methods=["GET"]),
             Route("/canned", views.add_canned, methods=["POST"]),
             Route("/canned/{canned_id:int}/delete", views.delete_canned, methods=["POST"]),

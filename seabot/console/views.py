@@ -496,6 +496,34 @@ class ConsoleViews:
             error=f"There is no canned reply /{shortcut} in {row.lang or 'this language'}; known: {known}.",
         )  # fmt: skip
 
+    # -- accounts (admins) ------------------------------------------------------------------------------
+
+    async def users(self, request: Request) -> Response:
+        try:
+            who, _ = await self._guard(request, post=False)
+            if who.account.role is not AccountRole.ADMIN:
+                raise _Refused(self.error_page(request, 404, "There is no such page.", who))
+        except _Refused as refused:
+            return refused.response
+        context = {"account": who.account, "csrf": who.session.csrf, "accounts": await self.store.accounts()}
+        return self.render(request, "users.html", context)
+
+    async def remove_user(self, request: Request) -> Response:
+        try:
+            who, _ = await self._admin_post(request)
+        except _Refused as refused:
+            return refused.response
+        account = await self.store.account(int(request.path_params["account_id"]))
+        if account is None:
+            return self.error_page(request, 404, "There is no such account.", who)
+        if account.id == who.account.id:
+            return self.error_page(
+                request, 409, "You cannot remove your own account here (use `seabot users remove`).", who
+            )
+        await self.store.remove_account(account.email)
+        log.info("account removed from the console", extra={"account": account.id, "by": who.account.id})
+        return RedirectResponse("/users", status_code=303)
+
     # -- canned replies -------------------------------------------------------------------------------
 
     async def canned(self, request: Request) -> Response:

@@ -37,6 +37,8 @@ TABLE: list[tuple[str, str, dict[str, str], tuple[int, int, int, int]]] = [
     ("GET", "/stats?bot=shop&days=7", {}, (303, 200, 404, 200)),
     ("GET", "/stats.csv?bot=other", {}, (303, 404, 200, 200)),
     ("GET", "/stats?bot=no-such-bot", {}, (303, 404, 404, 404)),
+    ("GET", "/users", {}, (303, 404, 404, 200)),
+    ("POST", "/users/999999/remove", {}, (403, 404, 404, 404)),
     ("GET", "/canned", {}, (303, 200, 200, 200)),
     ("POST", "/canned", {"shortcut": "thanks", "lang": "en", "text": "Thank you!"}, (403, 404, 404, 303)),
     ("POST", "/canned/999999/delete", {}, (403, 404, 404, 303)),
@@ -240,3 +242,15 @@ def test_a_polling_page_does_not_keep_an_idle_session_alive(console: Console) ->
     polled = ann.get("/", headers={"HX-Request": "true"})
     assert polled.status_code == 401 and polled.headers["hx-redirect"] == "/login"
     assert console.rows("SELECT COUNT(*) FROM console_sessions") == [(0,)]
+
+
+def test_an_admin_removes_an_account_and_its_sessions_end(console: Console, people: dict[str, httpx.Client]) -> None:
+    page = people[ADMIN].get("/users").text
+    assert all(email in page for email in EMAILS.values())
+    [(bob_id,)] = console.rows("SELECT id FROM console_accounts WHERE email = ?", (EMAILS[AGENT_B],))
+    [(admin_id,)] = console.rows("SELECT id FROM console_accounts WHERE email = ?", (EMAILS[ADMIN],))
+    assert people[AGENT_A].post(f"/users/{bob_id}/remove", data={"csrf": csrf_of(people[AGENT_A])}).status_code == 404
+    assert people[ADMIN].post(f"/users/{admin_id}/remove", data={"csrf": csrf_of(people[ADMIN])}).status_code == 409
+    assert people[ADMIN].post(f"/users/{bob_id}/remove", data={"csrf": csrf_of(people[ADMIN])}).status_code == 303
+    assert people[AGENT_B].get("/").status_code == 303
+    assert EMAILS[AGENT_B] not in people[ADMIN].get("/users").text
