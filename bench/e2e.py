@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import itertools
 import json
 import random
@@ -100,10 +101,8 @@ class Harness:
         self.procs.append(self.server)
 
     async def _notified(self, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> None:
-        try:
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await self._read_notices(reader)
-        except (asyncio.CancelledError, ConnectionError):
-            pass
 
     async def _read_notices(self, reader: asyncio.StreamReader) -> None:
         while line := await reader.readline():
@@ -284,13 +283,33 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 print(HEADER)
                 seed = itertools.count(1)
                 for conversations in CONCURRENCY:
-                    row = await run_cell(h, session, f"http://127.0.0.1:{bare_port}", "line", conversations,
-                                         args.messages * 3, args.cap_s, bare=True, seed=next(seed), server=bare)  # fmt: skip
+                    row = await run_cell(
+                        h,
+                        session,
+                        f"http://127.0.0.1:{bare_port}",
+                        "line",
+                        conversations,
+                        args.messages * 3,
+                        args.cap_s,
+                        bare=True,
+                        seed=next(seed),
+                        server=bare,
+                    )
                     results["bare"].append(row)
                     print(_row(row), flush=True)
                 for conversations in CONCURRENCY:  # the relay replies before its ack: latency = round trip
-                    row = await run_cell(h, session, f"http://127.0.0.1:{relay_port}", "line", conversations,
-                                         args.messages, args.cap_s, label="relay", seed=next(seed), server=relay)  # fmt: skip
+                    row = await run_cell(
+                        h,
+                        session,
+                        f"http://127.0.0.1:{relay_port}",
+                        "line",
+                        conversations,
+                        args.messages,
+                        args.cap_s,
+                        label="relay",
+                        seed=next(seed),
+                        server=relay,
+                    )
                     results["relay"].append(row)
                     print(_row(row), flush=True)
                 for channel in args.channels.split(","):
@@ -350,8 +369,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         args.messages, args.paced_s = 300, 3.0
     results = asyncio.run(bench(args))
     results["verdicts"] = verdicts(results)
-    results["targets"] = {"p50_ms": TARGET_P50_MS, "p99_ms": TARGET_P99_MS, "throughput_ratio": TARGET_RATIO,
-                          "at_conversations": 200, "latency_judged_at": f"paced at {PACED_LOAD:.0%} of capacity"}  # fmt: skip
+    results["targets"] = {
+        "p50_ms": TARGET_P50_MS,
+        "p99_ms": TARGET_P99_MS,
+        "throughput_ratio": TARGET_RATIO,
+        "at_conversations": 200,
+        "latency_judged_at": f"paced at {PACED_LOAD:.0%} of capacity",
+    }
     print("\ntargets at 200 concurrent conversations (latency: paced run at 50% of capacity;"
           " throughput: closed loop vs bare endpoint)")  # fmt: skip
     print(f"{'channel':>8} {'p50 ms':>8} {'≤5':>5} {'p99 ms':>8} {'≤30':>5} {'vs bare':>8} {'≥40%':>5} {'vs relay':>9}")

@@ -170,10 +170,20 @@ class FakeLLM:
                     "id": "chatcmpl-test",
                     "object": "chat.completion",
                     "model": model,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": behaviour.text or f"answer from {model}"}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": behaviour.tokens_in, "completion_tokens": behaviour.tokens_out, "total_tokens": behaviour.tokens_in + behaviour.tokens_out},
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": behaviour.text or f"answer from {model}"},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": behaviour.tokens_in,
+                        "completion_tokens": behaviour.tokens_out,
+                        "total_tokens": behaviour.tokens_in + behaviour.tokens_out,
+                    },
                 }
-            )  # fmt: skip
+            )
         if behaviour.kind == "status":
             body_text = behaviour.body or json.dumps({"error": {"message": f"status {behaviour.code}"}})
             return Response(

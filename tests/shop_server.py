@@ -32,9 +32,26 @@ from starlette.routing import Route
 
 from seabot.commerce import HttpOrderSource, Resilience, ShopifyOrderSource, WooCommerceOrderSource
 
-__all__ = ["ShopStandIn", "Behaviour", "serve_shop", "delay", "status", "raw", "big", "shopify_order", "woo_order", "generic_order",
-           "HTTP_SECRET", "SHOPIFY_TOKEN", "WOO_KEY", "WOO_SECRET", "FAST",
-           "http_source", "shopify_source", "woo_source"]  # fmt: skip
+__all__ = [
+    "ShopStandIn",
+    "Behaviour",
+    "serve_shop",
+    "delay",
+    "status",
+    "raw",
+    "big",
+    "shopify_order",
+    "woo_order",
+    "generic_order",
+    "HTTP_SECRET",
+    "SHOPIFY_TOKEN",
+    "WOO_KEY",
+    "WOO_SECRET",
+    "FAST",
+    "http_source",
+    "shopify_source",
+    "woo_source",
+]
 
 HTTP_SECRET = "whsec-test-0123456789abcdef"
 SHOPIFY_TOKEN = "shpat_test_0123456789abcdef"
@@ -124,8 +141,9 @@ def woo_order(order_id: int = 727, **fields: Any) -> dict[str, Any]:
         "billing": {"first_name": "Somchai", "last_name": "Jaidee", "company": "", "address_1": "99/1 Sukhumvit Soi 11",
                     "address_2": "", "city": "Bangkok", "state": "TH-10", "postcode": "10110", "country": "TH",
                     "email": "somchai.j@example.co.th", "phone": "081-234-5678"},
-        "shipping": {"first_name": "Somchai", "last_name": "Jaidee", "company": "", "address_1": "99/1 Sukhumvit Soi 11",
-                     "address_2": "", "city": "Bangkok", "state": "TH-10", "postcode": "10110", "country": "TH",
+        "shipping": {"first_name": "Somchai", "last_name": "Jaidee", "company": "",
+                     "address_1": "99/1 Sukhumvit Soi 11", "address_2": "", "city": "Bangkok", "state": "TH-10",
+                     "postcode": "10110", "country": "TH",
                      "phone": "081-234-5678"},
         "payment_method": "bacs", "payment_method_title": "Direct bank transfer", "transaction_id": "",
         "line_items": [{"id": 315, "name": "Thai Silk Scarf", "product_id": 93, "variation_id": 0, "quantity": 2,
@@ -223,8 +241,10 @@ class ShopStandIn:
         if scripted is not None:
             return scripted
         if request.headers.get("x-shopify-access-token") != SHOPIFY_TOKEN:
-            return JSONResponse({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"},
-                                status_code=401)  # fmt: skip
+            return JSONResponse(
+                {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"},
+                status_code=401,
+            )
         payload = json.loads(body)
         search = str(payload["variables"]["query"])
         assert search.startswith("name:")
@@ -246,8 +266,14 @@ class ShopStandIn:
             return scripted
         expected = "Basic " + base64.b64encode(f"{WOO_KEY}:{WOO_SECRET}".encode()).decode()
         if request.headers.get("authorization") != expected:
-            return JSONResponse({"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot view this resource.",
-                                 "data": {"status": 401}}, status_code=401)  # fmt: skip
+            return JSONResponse(
+                {
+                    "code": "woocommerce_rest_cannot_view",
+                    "message": "Sorry, you cannot view this resource.",
+                    "data": {"status": 401},
+                },
+                status_code=401,
+            )
         order = self.woo_orders.get(int(request.path_params["order_id"]))
         if order is None:
             return JSONResponse({"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.",

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import math
 import sys
@@ -172,7 +173,7 @@ def count(train: Path, holdout: bool) -> tuple[dict[str, dict[str, _Side]], list
                     docs.update(words - drop)
                     if register == "informal":
                         pairs.update(
-                            {f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a not in drop and b not in drop}
+                            {f"{a} {b}" for a, b in itertools.pairwise(tokens) if a not in drop and b not in drop}
                         )
                     n_docs += 1
                 mass = sum(docs.values())

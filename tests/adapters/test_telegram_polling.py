@@ -93,8 +93,24 @@ def test_set_webhook_sends_secret_and_allowed_updates(tmp_path: Path, platform: 
     channels = f'[bots.shop.telegram]\ntoken = "777:T"\nsecret_token = "Sec_ret-1"\napi_base = "{platform.url}"\n'
     path = tmp_path / "config.toml"
     path.write_text(bot_config(tmp_path, channels), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "seabot.bots.cli", "telegram", "set-webhook", "--config", str(path),
-                           "--bot", "shop", "--url", "https://shop.example"], capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seabot.bots.cli",
+            "telegram",
+            "set-webhook",
+            "--config",
+            str(path),
+            "--bot",
+            "shop",
+            "--url",
+            "https://shop.example",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     call = platform.wait_for(r"/setWebhook$")[0].form_or_json
     assert call["url"] == "https://shop.example/webhooks/shop/telegram"

@@ -124,9 +124,13 @@ def test_seabot_config_environment_variable_is_used(seabot_cmd: list[str], shipp
     import os
 
     proc = subprocess.run(
-        [*seabot_cmd, "check"], capture_output=True, text=True, env={**os.environ, "SEABOT_CONFIG": str(shipped_config)},
-        cwd=shipped_config.parent.parent, timeout=60,
-    )  # fmt: skip
+        [*seabot_cmd, "check"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SEABOT_CONFIG": str(shipped_config)},
+        cwd=shipped_config.parent.parent,
+        timeout=60,
+    )
     assert proc.returncode == 0 and str(shipped_config) in proc.stdout
 
 

@@ -56,7 +56,7 @@ def test_detect_jsonl_on_the_shared_dev_set_matches_line_count(seabot_cmd: list[
     gold = [json.loads(line)["lang"] for line in dev.read_text(encoding="utf-8").splitlines()]
     got = [json.loads(line)["lang"] for line in result.stdout.splitlines()]
     assert len(got) == len(gold)
-    assert sum(a == b for a, b in zip(got, gold)) / len(gold) > 0.8
+    assert sum(a == b for a, b in zip(got, gold, strict=True)) / len(gold) > 0.8
 
 
 def test_route_texts_and_jsonl(seabot_cmd: list[str], shipped_config: Path, tmp_path: Path) -> None:

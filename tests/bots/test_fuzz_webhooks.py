@@ -58,8 +58,14 @@ class App:
     client: httpx.AsyncClient
     runtime: Runtime
 
-    def request(self, method: str, route: str, body: bytes | Iterator[bytes] = b"",
-                headers: dict[str, str] | None = None, query: dict[str, str] | None = None) -> httpx.Response:  # fmt: skip
+    def request(
+        self,
+        method: str,
+        route: str,
+        body: bytes | Iterator[bytes] = b"",
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> httpx.Response:
         content: Any = body if isinstance(body, bytes) else _async(body)
         return self.runner.run(
             self.client.request(
@@ -265,9 +271,11 @@ def test_wechat_xml_with_dtd_or_entities_is_refused_even_when_signed(app: App, x
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 def test_bodies_over_1_mib_get_413(app: App, route: str, framing: str) -> None:
-    body, headers, query = {"telegram": telegram_webhook(3, 42, "x" * (MIB + 1)),
-                            "line": line_webhook(line_user(1), "x" * (MIB + 1), "BIG"),
-                            "wechat": (wechat_xml("o-user", "x" * (MIB + 1), 4), {}, wechat_query())}[route]  # fmt: skip
+    body, headers, query = {
+        "telegram": telegram_webhook(3, 42, "x" * (MIB + 1)),
+        "line": line_webhook(line_user(1), "x" * (MIB + 1), "BIG"),
+        "wechat": (wechat_xml("o-user", "x" * (MIB + 1), 4), {}, wechat_query()),
+    }[route]
     if route == "line":
         headers = {**headers, "x-line-signature": line_sign(body, LINE_SECRET)}
     if framing == "content-length":

@@ -49,7 +49,10 @@ def test_woocommerce() -> None:
     ("table", "expected"),
     [
         ({}, [f"{PATH}.kind: is required"]),
-        ({"kind": "magento", "url": "x"}, [f"{PATH}.kind: unknown kind 'magento'; kinds are http, shopify, woocommerce"]),
+        (
+            {"kind": "magento", "url": "x"},
+            [f"{PATH}.kind: unknown kind 'magento'; kinds are http, shopify, woocommerce"],
+        ),
         ({"kind": "http", "secret": "0123456789abcdef"}, [f"{PATH}.url: is required"]),
         ({"kind": "http", "url": "http://shop.example.com/o", "secret": "0123456789abcdef"},
          [f"{PATH}.url: must use https (credentials and customer data travel on it); plain http only on loopback"]),

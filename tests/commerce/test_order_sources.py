@@ -241,9 +241,15 @@ async def test_two_500s_are_a_server_error(kind: str, shop: ShopStandIn, http: h
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     "body",
-    ["<html>502 Bad Gateway</html>", '{"unexpected": true}', "[]", '{"found": true, "order": {"ref": "1001", "status": "teleported"}}',
-     '{"data": {"orders": null}}', '{"id": 727, "status": "beamed-up"}'],
-)  # fmt: skip
+    [
+        "<html>502 Bad Gateway</html>",
+        '{"unexpected": true}',
+        "[]",
+        '{"found": true, "order": {"ref": "1001", "status": "teleported"}}',
+        '{"data": {"orders": null}}',
+        '{"id": 727, "status": "beamed-up"}',
+    ],
+)
 async def test_malformed_answers_are_bad_responses(
     kind: str, body: str, shop: ShopStandIn, http: httpx.AsyncClient
 ) -> None:

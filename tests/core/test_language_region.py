@@ -101,7 +101,7 @@ def test_earlier_messages_decide_a_close_call(detector: LanguageDetector) -> Non
 @pytest.mark.parametrize(
     ("earlier", "text", "lang"),
     [
-        (MALAY_OPENING + ["ok"], "Actually can I speak to someone in English please?", "en"),
+        ([*MALAY_OPENING, "ok"], "Actually can I speak to someone in English please?", "en"),
         (["Hi, can I change my delivery address?"], "Sebenarnya saya nak hantar ke rumah mak saya di Kedah", "ms"),
         (MALAY_OPENING, "gak bisa bayar pake kartu kak", "id"),
         (["Kak, barangnya udah dikirim belum ya?"], "Saya nak tukar alamat penghantaran boleh?", "ms"),

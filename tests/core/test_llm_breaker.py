@@ -167,9 +167,16 @@ async def test_a_model_that_times_out_does_not_take_its_providers_other_models_d
     settings = _settings(TIERS, providers={"gw": ProviderSpec("gw", llm.base_url, "k")}, timeout_s=0.2,
                          max_retries=0, breaker_failures=2)  # fmt: skip
     responder = TieredResponder(
-        settings, None, OfflineResponder.for_profiles([BOT]), budget=BudgetGuard(store), cache=None,
-        metrics=Metrics(), clock=SystemClock(), rand=random.Random(5), clients={"gw": ChatClient(http, llm.base_url, "k")},
-    )  # fmt: skip
+        settings,
+        None,
+        OfflineResponder.for_profiles([BOT]),
+        budget=BudgetGuard(store),
+        cache=None,
+        metrics=Metrics(),
+        clock=SystemClock(),
+        rand=random.Random(5),
+        clients={"gw": ChatClient(http, llm.base_url, "k")},
+    )
     llm.always("m-premium", stall(2))  # a slow reasoning model
     for i in range(3):
         assert (await responder.respond(_request(store, f"u{i}"))).tier == "balanced"

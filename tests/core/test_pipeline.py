@@ -104,6 +104,6 @@ async def test_a_message_retried_after_a_crash_is_not_its_own_history(shipped_co
     await pipeline.answer(message(1, "my parcel has not arrived yet"))
     await pipeline.answer(message(2, "it was ordered last week"))
     await pipeline.answer(message(2, "it was ordered last week"))  # redone after a crash
-    first, second, retried = responder.requests
+    _first, second, retried = responder.requests
     assert [t.text for t in second.history] == ["my parcel has not arrived yet", "noted"]
     assert [t.text for t in retried.history] == [t.text for t in second.history]

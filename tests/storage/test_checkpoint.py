@@ -41,7 +41,7 @@ def test_frames_written_by_another_connection_are_copied_into_the_file(tmp_path:
     conn = writer(path)
     checkpointer = WalCheckpointer(path, interval_s=0.02)
     try:
-        for i in range(300):
+        for _ in range(300):
             conn.execute("INSERT INTO t (body) VALUES (?)", ("x" * 500,))
         start = checkpointer.passes
         assert wait_for(lambda: checkpointer.passes >= start + 2)

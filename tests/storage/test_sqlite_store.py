@@ -89,11 +89,11 @@ def test_inbox_claims_one_conversation_in_order_and_others_in_parallel(tmp_path:
 def test_unopenable_database_is_a_clear_storage_error(tmp_path: Path) -> None:
     folder = tmp_path / "is-a-directory.db"
     folder.mkdir()
-    with pytest.raises(StorageError, match="is-a-directory.db"):
+    with pytest.raises(StorageError, match=r"is-a-directory\.db"):
         SqliteStore(folder)
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StorageError, match="garbage.db"):
+    with pytest.raises(StorageError, match=r"garbage\.db"):
         SqliteStore(garbage)
 
 

@@ -8,6 +8,7 @@ answers one twice (an update fetched again is recognised by its update_id).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Protocol
 
@@ -105,7 +106,5 @@ class TelegramPoller:
                 failures += 1
                 delay = min(self._error_delay_s * (2 ** min(failures, 6)), 60.0)
                 log.warning("getUpdates failed (%s); retrying in %.0fs", type(exc).__name__, delay)
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
-                except TimeoutError:
-                    pass

@@ -28,8 +28,13 @@ def webhook(config: TelegramConfig, user: str, text: str, *, language: str | Non
     sender: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": user}
     if language:
         sender["language_code"] = language
-    message: dict[str, Any] = {"message_id": update_id % 1_000_000, "date": int(time.time()), "text": text,
-                               "chat": {"id": user_id, "type": "private", "first_name": user}, "from": sender}  # fmt: skip
+    message: dict[str, Any] = {
+        "message_id": update_id % 1_000_000,
+        "date": int(time.time()),
+        "text": text,
+        "chat": {"id": user_id, "type": "private", "first_name": user},
+        "from": sender,
+    }
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     body = json.dumps({"update_id": update_id, "message": message}, ensure_ascii=False).encode("utf-8")

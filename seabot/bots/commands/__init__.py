@@ -21,8 +21,23 @@ from seabot.bots.commands import (
 )
 
 COMMANDS = (
-    serve, chat, detect, route, check, conversations, history, stats, handoffs, release, forget, poll, telegram, simulate, canary,
-    migrate, users,
-)  # fmt: skip
+    serve,
+    chat,
+    detect,
+    route,
+    check,
+    conversations,
+    history,
+    stats,
+    handoffs,
+    release,
+    forget,
+    poll,
+    telegram,
+    simulate,
+    canary,
+    migrate,
+    users,
+)
 
 __all__ = ["COMMANDS"]

@@ -113,8 +113,11 @@ class OrderAssistant:
 
         if ref is None:
             if asks:
-                return self._decide(OrderAction.ASK_REFERENCE, lang,
-                                    OrderDialogState(OrderStage.AWAITING_REFERENCE, None, now, needs_judgment))  # fmt: skip
+                return self._decide(
+                    OrderAction.ASK_REFERENCE,
+                    lang,
+                    OrderDialogState(OrderStage.AWAITING_REFERENCE, None, now, needs_judgment),
+                )
             return self._not_order()
 
         judgment = needs_judgment or (expecting and state.needs_judgment)
@@ -145,8 +148,12 @@ class OrderAssistant:
                 lookup = OrderLookup.not_found()  # not theirs: indistinguishable from unknown
         lookup = lookup.without_owner()
         if lookup.outcome is not LookupOutcome.FOUND or lookup.order is None:
-            return self._decide(OrderAction.NOT_FOUND, lang,
-                                OrderDialogState(OrderStage.AWAITING_REFERENCE, None, now, judgment), lookup=OrderLookup.not_found())  # fmt: skip
+            return self._decide(
+                OrderAction.NOT_FOUND,
+                lang,
+                OrderDialogState(OrderStage.AWAITING_REFERENCE, None, now, judgment),
+                lookup=OrderLookup.not_found(),
+            )
         if judgment:
             return OrderDecision(OrderAction.LLM, OrderDialogState.idle(), lookup=lookup,
                                  llm_context=order_context(lookup.order))  # fmt: skip

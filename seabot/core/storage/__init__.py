@@ -34,7 +34,27 @@ from seabot.core.storage.interfaces import (
 )
 
 __all__ = [
-    "History", "Inbox", "Spend", "RateLimits", "CachedAnswers", "Handoffs", "PollOffsets", "DeliveryProgress",
-    "PushCounts", "RequestNonces", "KeyValueState", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo", "StoreBusy", "StoreUnavailable",
-    "SchemaError", "SchemaTooNew", "SchemaOutdated", "TargetNotEmpty", "redact_url",
-]  # fmt: skip
+    "History",
+    "Inbox",
+    "Spend",
+    "RateLimits",
+    "CachedAnswers",
+    "Handoffs",
+    "PollOffsets",
+    "DeliveryProgress",
+    "PushCounts",
+    "RequestNonces",
+    "KeyValueState",
+    "Stats",
+    "Eraser",
+    "Storage",
+    "MonthlyPushes",
+    "SchemaInfo",
+    "StoreBusy",
+    "StoreUnavailable",
+    "SchemaError",
+    "SchemaTooNew",
+    "SchemaOutdated",
+    "TargetNotEmpty",
+    "redact_url",
+]

@@ -34,9 +34,23 @@ from seabot.core.store import (
 )
 
 __all__ = [
-    "History", "Inbox", "Spend", "RateLimits", "CachedAnswers", "Handoffs", "PollOffsets",
-    "DeliveryProgress", "PushCounts", "RequestNonces", "KeyValueState", "Stats", "Eraser", "Storage", "MonthlyPushes", "SchemaInfo",
-]  # fmt: skip
+    "History",
+    "Inbox",
+    "Spend",
+    "RateLimits",
+    "CachedAnswers",
+    "Handoffs",
+    "PollOffsets",
+    "DeliveryProgress",
+    "PushCounts",
+    "RequestNonces",
+    "KeyValueState",
+    "Stats",
+    "Eraser",
+    "Storage",
+    "MonthlyPushes",
+    "SchemaInfo",
+]
 
 
 @dataclass(frozen=True, slots=True)

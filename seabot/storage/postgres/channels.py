@@ -25,7 +25,8 @@ class ChannelsSql(PostgresBase):
     async def _put_setting(self, key: str, value: str) -> None:
         async with self._conn() as conn:
             await conn.execute(
-                "INSERT INTO settings (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO settings (key, value) VALUES (%s, %s)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
 

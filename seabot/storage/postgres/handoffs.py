@@ -52,7 +52,8 @@ class HandoffsSql(PostgresBase):
                 return int(open_row[0])
             row = await (
                 await conn.execute(
-                    "INSERT INTO handoffs (conversation_id, bot_id, channel, chat_id, user_id, lang, reasons, created_at)"
+                    "INSERT INTO handoffs"
+                    " (conversation_id, bot_id, channel, chat_id, user_id, lang, reasons, created_at)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
                     (
                         handoff.conversation_id,
@@ -73,7 +74,8 @@ class HandoffsSql(PostgresBase):
         async with self._conn() as conn:
             row = await (
                 await conn.execute(
-                    "SELECT 1 FROM handoffs WHERE conversation_id = %s AND user_id = %s AND released_at IS NULL LIMIT 1",
+                    "SELECT 1 FROM handoffs"
+                    " WHERE conversation_id = %s AND user_id = %s AND released_at IS NULL LIMIT 1",
                     (conversation_id, user_id),
                 )
             ).fetchone()
@@ -90,8 +92,8 @@ class HandoffsSql(PostgresBase):
                     " FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id AND h.released_at IS NULL"
                     " WHERE c.handoff = 1 AND (%(bot)s::text IS NULL OR c.bot_id = %(bot)s)"
                     " UNION ALL"  # group members with a person (the group itself is not)
-                    " SELECT h.id, c.id, c.bot_id, c.channel, c.chat_id, h.user_id, COALESCE(h.lang, c.lang), h.reasons,"
-                    " h.created_at FROM handoffs h JOIN conversations c ON c.id = h.conversation_id"
+                    " SELECT h.id, c.id, c.bot_id, c.channel, c.chat_id, h.user_id, COALESCE(h.lang, c.lang),"
+                    " h.reasons, h.created_at FROM handoffs h JOIN conversations c ON c.id = h.conversation_id"
                     " WHERE h.released_at IS NULL AND c.handoff = 0 AND c.chat_kind = %(group)s"
                     " AND (%(bot)s::text IS NULL OR c.bot_id = %(bot)s)"
                     " ORDER BY 9, 2",
@@ -118,7 +120,8 @@ class HandoffsSql(PostgresBase):
             rows = await (
                 await conn.execute(
                     "UPDATE conversations SET handoff = 0, updated_at = %s WHERE bot_id = %s AND handoff = 1"
-                    " AND (chat_id = %s OR id IN (SELECT conversation_id FROM messages WHERE bot_id = %s AND user_id = %s))"
+                    " AND (chat_id = %s"
+                    " OR id IN (SELECT conversation_id FROM messages WHERE bot_id = %s AND user_id = %s))"
                     " RETURNING id",
                     (now, bot_id, user_or_chat_id, bot_id, user_or_chat_id),
                 )

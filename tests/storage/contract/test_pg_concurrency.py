@@ -231,7 +231,9 @@ from seabot.storage.postgres import PostgresStorage
 async def main() -> None:
     storage = await PostgresStorage.open(sys.argv[1])
     for n in (1, 2):
-        await storage.enqueue(InboundMessage(bot_id="b", channel="line", message_id=f"m{n}", user_id="u", chat_id="u", text="hi"))
+        await storage.enqueue(
+            InboundMessage(bot_id="b", channel="line", message_id=f"m{n}", user_id="u", chat_id="u", text="hi")
+        )
     items = await storage.claim("doomed", 5, lease_s=3.0)
     print("claimed", *[item.id for item in items], flush=True)
     await asyncio.sleep(60)
