@@ -59,7 +59,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_delay_s)
-        return min(self.base_delay_s * (2**attempt), self.max_delay_s)
+        return min(self.base_delay_s * (2.0**attempt), self.max_delay_s)
 
 
 @dataclass(frozen=True, slots=True)

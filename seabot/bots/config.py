@@ -28,10 +28,23 @@ from seabot.core.routing import RoutingConfigError, RoutingRules
 from seabot.core.storage.errors import redact_url
 
 __all__ = [
-    "AppConfig", "BotConfig", "ServerConfig", "ConsoleConfig", "StorageConfig", "LLMConfig", "TierConfig", "ProviderConfig",
-    "CanaryConfig", "DEFAULT_PROVIDER",
-    "TelegramConfig", "LineConfig", "WechatConfig", "TIERS", "load_config", "config_path",
-]  # fmt: skip
+    "AppConfig",
+    "BotConfig",
+    "ServerConfig",
+    "ConsoleConfig",
+    "StorageConfig",
+    "LLMConfig",
+    "TierConfig",
+    "ProviderConfig",
+    "CanaryConfig",
+    "DEFAULT_PROVIDER",
+    "TelegramConfig",
+    "LineConfig",
+    "WechatConfig",
+    "TIERS",
+    "load_config",
+    "config_path",
+]
 
 TIERS = ("fast", "balanced", "premium")
 DEFAULT_CONFIG = "config.toml"
@@ -447,14 +460,12 @@ def _bot(bot_id: str, s: Section) -> BotConfig:
         postback_replies=_postbacks(s.sub("postbacks"), languages),
         routing=dict(routing_table),
     )
-    channels = {
-        "telegram": _telegram(s.sub("telegram")) if s.has("telegram") else None,
-        "line": _line(s.sub("line")) if s.has("line") else None,
-        "wechat": _wechat(s.sub("wechat")) if s.has("wechat") else None,
-    }
+    telegram = _telegram(s.sub("telegram")) if s.has("telegram") else None
+    line = _line(s.sub("line")) if s.has("line") else None
+    wechat = _wechat(s.sub("wechat")) if s.has("wechat") else None
     orders = parse_orders(s.sub("orders")) if s.has("orders") else None
     s.finish()
-    return BotConfig(profile=profile, routing=routing, orders=orders, **channels)  # type: ignore[arg-type]
+    return BotConfig(profile=profile, routing=routing, telegram=telegram, line=line, wechat=wechat, orders=orders)
 
 
 def _http_url(s: Section, key: str) -> str | None:
@@ -513,13 +524,13 @@ def _faq(s: Section, languages: tuple[str, ...]) -> tuple[FaqEntry, ...]:
 
 def _per_language(e: Section, name: str, kind: type, languages: tuple[str, ...]) -> dict[str, Any]:
     table = e.sub(name)
-    found = {}
+    found: dict[str, Any] = {}
     for lang in table.names():
         if lang not in LANGUAGES:
             table.problem(f"unknown language code {lang!r}; supported: {', '.join(LANGUAGES)}", lang)
             table.raw(lang)
             continue
-        value = table.get(lang, kind)
+        value: Any = table.get(lang, kind)
         if kind is list and not all(isinstance(q, str) and q.strip() for q in value):
             table.problem("must be a list of non-empty strings", lang)
         if kind is str and not value.strip():

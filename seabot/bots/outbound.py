@@ -80,7 +80,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         key = (url.scheme, url.host)
         if key not in self._proxy_by_host:
             proxy = self._proxies.get(url.scheme)
-            bypass = proxy is not None and urllib.request.proxy_bypass_environment(url.host, self._proxies)
+            bypass = proxy is not None and urllib.request.proxy_bypass_environment(url.host, self._proxies)  # type: ignore[attr-defined]  # stdlib, not in typeshed
             self._proxy_by_host[key] = None if bypass else proxy
         return self._proxy_by_host[key]
 

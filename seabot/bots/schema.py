@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast, overload
 
 __all__ = ["Section"]
 
@@ -48,14 +48,14 @@ class Section:
             if required or default is _MISSING:
                 self.problem("is required", name)
                 return default if default is not _MISSING else _zero(kind)
-            return default  # type: ignore[no-any-return]
+            return cast(T, default)  # the caller's default is of the kind it asks for
         value = self._table[name]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             self.problem(f"must be {_TYPE_NAMES.get(kind, kind.__name__)}, got {value!r}", name)
             return default if default is not _MISSING else _zero(kind)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def text(self, name: str, default: Any = _MISSING, *, required: bool = False, non_empty: bool = False) -> str:
         value = self.get(name, str, default, required=required)
@@ -63,12 +63,20 @@ class Section:
             self.problem("must not be empty", name)
         return value
 
+    @overload
+    def number(
+        self, name: str, default: None, *, minimum: float | None = 0.0, positive: bool = False
+    ) -> float | None: ...
+    @overload
+    def number(
+        self, name: str, default: float = ..., *, minimum: float | None = 0.0, positive: bool = False
+    ) -> float: ...
     def number(
         self, name: str, default: Any = _MISSING, *, minimum: float | None = 0.0, positive: bool = False
-    ) -> float:
-        value = self.get(name, float, default)
+    ) -> float | None:
+        value = cast("float | None", self.get(name, float, default))  # an absent key gives the default, None included
         if value is None:
-            return value  # type: ignore[return-value]
+            return value
         if positive and value <= 0:
             self.problem(f"must be greater than 0, got {value:g}", name)
         elif minimum is not None and value < minimum:

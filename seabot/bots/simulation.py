@@ -43,7 +43,7 @@ from seabot.bots.runtime import Runtime
 from seabot.bots.server import create_app
 
 CHANNELS: dict[str, ModuleType] = {"telegram": telegram_sim, "line": line_sim, "wechat": wechat_sim}
-_TEST_KEYS = {
+_TEST_KEYS: dict[str, TelegramConfig | LineConfig | WechatConfig] = {
     "telegram": TelegramConfig(token="1000001:simulated", secret_token="simulated-secret"),
     "line": LineConfig(channel_secret="simulated-secret", access_token="simulated-token"),
     "wechat": WechatConfig(token="simulated", app_id="wxsimulated", app_secret="simulated"),
@@ -108,13 +108,15 @@ async def _serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncItera
 def _sim_config(config: AppConfig, bot_id: str, channel: str, api_base: str) -> AppConfig:
     bot = config.bot(bot_id)
     settings = bot.channels.get(channel) or _TEST_KEYS[channel]
-    only = {name: None for name in ("telegram", "line", "wechat")}
-    only[channel] = dataclasses.replace(settings, api_base=api_base)  # type: ignore[assignment]
-    db = config.storage.path
-    sim_db = config.storage.simulation_path
-    return dataclasses.replace(
-        config, bots={bot_id: dataclasses.replace(bot, **only)}, storage=StorageConfig(path=sim_db)
+    only = dataclasses.replace(settings, api_base=api_base)  # the one channel simulated; the others off
+    sim_bot = dataclasses.replace(
+        bot,
+        telegram=only if isinstance(only, TelegramConfig) else None,
+        line=only if isinstance(only, LineConfig) else None,
+        wechat=only if isinstance(only, WechatConfig) else None,
     )
+    sim_db = config.storage.simulation_path
+    return dataclasses.replace(config, bots={bot_id: sim_bot}, storage=StorageConfig(path=sim_db))
 
 
 async def _post(url: str, request: Any, timeout: float) -> httpx.Response:
@@ -136,21 +138,29 @@ async def simulate(config: AppConfig, bot_id: str, channel: str, user: str, text
             try:
                 app = create_app(runtime, build_adapters(runtime, bots={bot_id}))
                 async with _serve(app) as server_url:
-                    return await _exchange(standin, module, settings, f"{server_url}/webhooks/{bot_id}/{channel}",
-                                           user, text, timeout, drained=lambda: runtime.store.inbox_depth() == 0)  # fmt: skip
+                    return await _exchange(
+                        standin,
+                        module,
+                        settings,
+                        f"{server_url}/webhooks/{bot_id}/{channel}",
+                        user,
+                        text,
+                        timeout,
+                        drained=lambda: runtime.store.inbox_depth() == 0,
+                    )
             finally:
                 await runtime.aclose()
-    settings = config.bot(bot_id).channels.get(channel)
-    if settings is None:
+    served = config.bot(bot_id).channels.get(channel)
+    if served is None:
         raise SystemExit(f"seabot: bot {bot_id!r} has no [bots.{bot_id}.{channel}] table; the server needs one")
-    parts = urlsplit(settings.api_base)
+    parts = urlsplit(served.api_base)
     if parts.hostname not in _LOOPBACK or not parts.port:
         raise SystemExit(
             f"seabot: with --url the server must send to a local stand-in: set bots.{bot_id}.{channel}.api_base "
             f'= "http://127.0.0.1:8901" (any free port) in its config, restart it, and run simulate again'
         )
     async with _serve(standin_app, parts.hostname, parts.port):
-        return await _exchange(standin, module, settings, f"{url.rstrip('/')}/webhooks/{bot_id}/{channel}",
+        return await _exchange(standin, module, served, f"{url.rstrip('/')}/webhooks/{bot_id}/{channel}",
                                user, text, timeout, drained=None)  # fmt: skip
 
 

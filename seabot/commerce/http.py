@@ -104,7 +104,7 @@ def parse_order(data: Mapping[str, Any], where: str = "the order API") -> Order:
     if not isinstance(ref, (str, int)) or isinstance(ref, bool) or not str(ref).strip():
         raise OrderBadResponse(f'{where}: the order has no "ref"')
     try:
-        status = OrderStatus(data.get("status"))
+        status = OrderStatus(data.get("status", ""))  # missing or unknown: ValueError
     except ValueError as exc:
         raise OrderBadResponse(f"{where}: unknown order status {str(data.get('status'))[:40]!r}") from exc
     raw_items = data.get("items")

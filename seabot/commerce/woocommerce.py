@@ -115,8 +115,8 @@ def _parse(data: Any, ref: str, where: str) -> OrderLookup:
         for li in data.get("line_items") or []
         if isinstance(li, dict) and (name := text_or_none(li.get("name")))
     )
-    billing = data.get("billing") if isinstance(data.get("billing"), dict) else {}
-    shipping = data.get("shipping") if isinstance(data.get("shipping"), dict) else {}
+    billing = data["billing"] if isinstance(data.get("billing"), dict) else {}
+    shipping = data["shipping"] if isinstance(data.get("shipping"), dict) else {}
     phones = tuple(p for p in (billing.get("phone"), shipping.get("phone")) if isinstance(p, str) and p.strip())
     order = Order(
         ref=ref,

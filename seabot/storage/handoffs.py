@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from seabot.core.messages import ChatKind
 from seabot.core.store import Handoff
@@ -98,7 +99,7 @@ def release_handoff(conn: sqlite3.Connection, bot_id: str, user_or_chat_id: str,
     return len(ids) + members
 
 
-def _handoff(row: tuple) -> Handoff:  # type: ignore[type-arg]
+def _handoff(row: tuple[Any, ...]) -> Handoff:
     return Handoff(
         id=row[0], conversation_id=row[1], bot_id=row[2], channel=row[3], chat_id=row[4], user_id=row[5] or "",
         lang=row[6], reasons=tuple(json.loads(row[7] or "[]")), created_at=row[8], released_at=row[9],

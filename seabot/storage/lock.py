@@ -18,7 +18,7 @@ from seabot.core.errors import StorageError, StorageLockedError
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on POSIX: no OS lock, as before
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no fcntl off POSIX: the module is None and the lock is skipped
 
 __all__ = ["answering_lock"]
 

@@ -9,7 +9,7 @@ __all__ = ["create_schema", "SPEND_COUNTER"]
 
 def create_schema(db: sqlite_utils.Database) -> None:
     if "conversations" not in db.table_names():
-        db["conversations"].create(  # type: ignore[union-attr]
+        db.table("conversations").create(
             {
                 "id": int, "bot_id": str, "channel": str, "chat_id": str, "chat_kind": str,
                 "lang": str, "handoff": int, "created_at": float, "updated_at": float,
@@ -18,9 +18,9 @@ def create_schema(db: sqlite_utils.Database) -> None:
             not_null={"bot_id", "channel", "chat_id", "chat_kind"},
             defaults={"handoff": 0},
         )  # fmt: skip
-        db["conversations"].create_index(["bot_id", "channel", "chat_id"], unique=True)  # type: ignore[union-attr]
+        db.table("conversations").create_index(["bot_id", "channel", "chat_id"], unique=True)
     if "messages" not in db.table_names():
-        db["messages"].create(  # type: ignore[union-attr]
+        db.table("messages").create(
             {
                 "id": int, "conversation_id": int, "bot_id": str, "channel": str, "chat_id": str,
                 "user_id": str, "role": str, "text": str, "lang": str, "responder": str, "model": str,
@@ -31,16 +31,16 @@ def create_schema(db: sqlite_utils.Database) -> None:
             not_null={"conversation_id", "bot_id", "role", "text"},
             defaults={"fallback": 0},
         )  # fmt: skip
-        db["messages"].create_index(["conversation_id", "id"])  # type: ignore[union-attr]
-        db["messages"].create_index(["bot_id", "user_id"])  # type: ignore[union-attr]
-        db["messages"].create_index(["bot_id", "created_at"])  # type: ignore[union-attr]
+        db.table("messages").create_index(["conversation_id", "id"])
+        db.table("messages").create_index(["bot_id", "user_id"])
+        db.table("messages").create_index(["bot_id", "created_at"])
         # A redelivered or retried inbound message is stored once.
         db.execute(
             "CREATE UNIQUE INDEX idx_messages_once ON messages (conversation_id, role, inbound_id)"
             " WHERE inbound_id IS NOT NULL"
         )
     if "inbox" not in db.table_names():
-        db["inbox"].create(  # type: ignore[union-attr]
+        db.table("inbox").create(
             {
                 "id": int, "bot_id": str, "channel": str, "message_id": str, "conversation_key": str,
                 "payload": str, "status": str, "reply": str, "attempts": int,
@@ -50,36 +50,36 @@ def create_schema(db: sqlite_utils.Database) -> None:
             not_null={"bot_id", "channel", "message_id", "conversation_key", "payload", "status"},
             defaults={"attempts": 0},
         )  # fmt: skip
-        db["inbox"].create_index(["bot_id", "channel", "message_id"], unique=True)  # type: ignore[union-attr]
+        db.table("inbox").create_index(["bot_id", "channel", "message_id"], unique=True)
         db.execute("CREATE INDEX idx_inbox_open ON inbox (conversation_key, id) WHERE status != 'done'")
     if "counters" not in db.table_names():
-        db["counters"].create({"name": str, "value": float}, pk="name")  # type: ignore[union-attr]
+        db.table("counters").create({"name": str, "value": float}, pk="name")
     if "settings" not in db.table_names():
-        db["settings"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
+        db.table("settings").create({"key": str, "value": str}, pk="key")
     _add_llm_tables(db)
     if "request_nonces" not in db.table_names():
         # Nonces of signed webhook requests seen within the replay window (per bot and channel),
         # with a digest of the body each came with: a nonce used again for another body is a replay.
-        db["request_nonces"].create(  # type: ignore[union-attr]
+        db.table("request_nonces").create(
             {"scope": str, "nonce": str, "digest": str, "seen_at": float},
             pk=("scope", "nonce"),
             not_null={"digest", "seen_at"},
         )
-        db["request_nonces"].create_index(["seen_at"])  # type: ignore[union-attr]
-    if "context" not in db["messages"].columns_dict:  # type: ignore[union-attr]
+        db.table("request_nonces").create_index(["seen_at"])
+    if "context" not in db.table("messages").columns_dict:
         # what an answer was based on besides the conversation (an order lookup, JSON)
-        db["messages"].add_column("context", str)  # type: ignore[union-attr]
+        db.table("messages").add_column("context", str)
     if "order_dialogs" not in db.table_names():
         # where each customer is in an order conversation ("what is your order number?" asked …)
-        db["order_dialogs"].create(  # type: ignore[union-attr]
+        db.table("order_dialogs").create(
             {"bot_id": str, "channel": str, "user_id": str, "state": str, "updated_at": float},
             pk=("bot_id", "channel", "user_id"),
             not_null={"state", "updated_at"},
         )
-    inbox = db["inbox"]
-    if "in_response" not in inbox.columns_dict:  # type: ignore[union-attr]
+    inbox = db.table("inbox")
+    if "in_response" not in inbox.columns_dict:
         # 1 when the answer went back in the webhook's own HTTP response (a WeChat passive reply)
-        inbox.add_column("in_response", int, not_null_default=0)  # type: ignore[union-attr]
+        inbox.add_column("in_response", int, not_null_default=0)
     _count_past_spend(db)
 
 
@@ -109,11 +109,11 @@ def _count_past_spend(db: sqlite_utils.Database) -> None:
 
 def _add_llm_tables(db: sqlite_utils.Database) -> None:
     """Tables of the LLM layer: handoffs, token buckets, the answer cache (and older files' upgrade)."""
-    messages = db["messages"]
-    if "fallback" not in messages.columns_dict:  # type: ignore[union-attr]
-        messages.add_column("fallback", int, not_null_default=0)  # type: ignore[union-attr]
+    messages = db.table("messages")
+    if "fallback" not in messages.columns_dict:
+        messages.add_column("fallback", int, not_null_default=0)
     if "handoffs" not in db.table_names():
-        db["handoffs"].create(  # type: ignore[union-attr]
+        db.table("handoffs").create(
             {
                 "id": int, "conversation_id": int, "bot_id": str, "channel": str, "chat_id": str,
                 "user_id": str, "lang": str, "reasons": str, "created_at": float, "released_at": float,
@@ -122,16 +122,16 @@ def _add_llm_tables(db: sqlite_utils.Database) -> None:
             not_null={"conversation_id", "bot_id", "channel", "chat_id", "created_at"},
         )  # fmt: skip
         db.execute("CREATE INDEX idx_handoffs_open ON handoffs (bot_id, conversation_id) WHERE released_at IS NULL")
-        db["handoffs"].create_index(["bot_id", "created_at"])  # type: ignore[union-attr]
+        db.table("handoffs").create_index(["bot_id", "created_at"])
     if "rate_buckets" not in db.table_names():
-        db["rate_buckets"].create(  # type: ignore[union-attr]
+        db.table("rate_buckets").create(
             {"key": str, "tokens": float, "updated_at": float, "noted": int},
             pk="key",
             not_null={"tokens", "updated_at"},
             defaults={"noted": 0},
         )
     if "answer_cache" not in db.table_names():
-        db["answer_cache"].create(  # type: ignore[union-attr]
+        db.table("answer_cache").create(
             {
                 "bot_id": str, "lang": str, "key": str, "text": str, "model": str, "tier": str,
                 "created_at": float, "expires_at": float, "hits": int,
@@ -140,8 +140,8 @@ def _add_llm_tables(db: sqlite_utils.Database) -> None:
             not_null={"text", "expires_at"},
             defaults={"hits": 0},
         )  # fmt: skip
-        db["answer_cache"].create_index(["expires_at"])  # type: ignore[union-attr]
-    indexes = {index.name for index in db["messages"].indexes}  # type: ignore[union-attr]
+        db.table("answer_cache").create_index(["expires_at"])
+    indexes = {index.name for index in db.table("messages").indexes}
     if "idx_messages_spend" not in indexes:
         # Spend per bot per day and per conversation is summed from the replies' cost.
         db.execute("CREATE INDEX idx_messages_spend ON messages (bot_id, created_at, cost_usd) WHERE role = 'bot'")

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -136,7 +136,8 @@ class SqliteStore:
 
         def find(conn: sqlite3.Connection) -> Conversation | None:
             row = conn.execute(
-                "SELECT id, chat_kind, lang, handoff FROM conversations WHERE bot_id = ? AND channel = ? AND chat_id = ?",
+                "SELECT id, chat_kind, lang, handoff FROM conversations"
+                " WHERE bot_id = ? AND channel = ? AND chat_id = ?",
                 key,
             ).fetchone()
             return None if row is None else Conversation(row[0], *key, ChatKind(row[1]), row[2], bool(row[3]))
@@ -469,7 +470,8 @@ class SqliteStore:
     def put_setting(self, key: str, value: str) -> None:
         self._run(
             lambda c: c.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             ),
             write=True,
@@ -560,5 +562,5 @@ def _spend_counter(bot_id: str, at: float) -> str:
     return SPEND_COUNTER.format(bot_id=bot_id, day=time.strftime("%Y-%m-%d", time.gmtime(at)))
 
 
-def _message(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
-    return StoredMessage(*row[:5], Role(row[5]), *row[6:18], bool(row[18]), row[19])  # type: ignore[arg-type]
+def _message(row: tuple[Any, ...]) -> StoredMessage:
+    return StoredMessage(*(*row[:5], Role(row[5]), *row[6:18], bool(row[18]), row[19]))

@@ -32,10 +32,11 @@ class HttpResponse:
         return self._headers
 
     def getheader(self, name: str, default: str | None = None) -> str | None:
-        return self._headers.get(name, default)
+        value: str | None = self._headers.get(name, default)  # httpx types a header's value as Any
+        return value
 
 
-class HttpxApiClient(AsyncApiClient):  # type: ignore[misc]
+class HttpxApiClient(AsyncApiClient):  # type: ignore[misc]  # line-bot-sdk is untyped: its base class is Any
     def __init__(self, configuration: Configuration, client: httpx.AsyncClient) -> None:
         # AsyncApiClient.__init__ would open an aiohttp session; set up the same state without it.
         self.configuration = configuration
@@ -50,7 +51,7 @@ class HttpxApiClient(AsyncApiClient):  # type: ignore[misc]
     async def close(self) -> None:
         return None  # the httpx client belongs to the bot's adapters
 
-    async def request(  # type: ignore[override]
+    async def request(
         self,
         method: str,
         url: str,

@@ -205,7 +205,7 @@ class LineAdapter:
         token = handle.get("reply_token")
         fresh = token and (time.time() - (reply.received_at or 0.0)) < self.options.reply_token_ttl_s
         first = 0
-        if fresh:
+        if fresh and token:
             first = 1 if await self._reply_first(reply, token, batches[0]) else 0
         elif token:
             log.info("reply token expired; pushing instead", extra={"bot": self.bot_id, "channel": CHANNEL})

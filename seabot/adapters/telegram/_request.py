@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import httpx
 from telegram._utils.defaultvalue import DefaultValue  # PTB's marker for 'not given'
 from telegram.error import NetworkError, TimedOut
@@ -68,4 +70,4 @@ class SharedClientRequest(BaseRequest):
     def _pick(value: object, default: float | None) -> float | None:
         if isinstance(value, DefaultValue):
             return default
-        return value  # type: ignore[return-value]
+        return cast("float | None", value)  # PTB passes a timeout as a float, None or its DefaultValue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 import logging
@@ -215,7 +216,7 @@ class TelegramAdapter:
                 reply_to = handle.get("message_id") if index == 0 and group else None
                 await self._limiter.acquire(reply.chat_id, group=group)
                 await send_with_retries(
-                    lambda text=parts[index], reply_to=reply_to: self._send(reply.chat_id, text, reply_to),
+                    functools.partial(self._send, reply.chat_id, parts[index], reply_to),
                     _classify,
                     channel=CHANNEL,
                     what="sendMessage",

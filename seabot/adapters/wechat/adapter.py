@@ -10,6 +10,7 @@ worker sends the answer through ``message/custom/send``. Redeliveries get ``succ
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -175,7 +176,7 @@ class WechatAdapter:
         for part in split_text(reply.text, MESSAGE_LIMIT_BYTES, Measure.UTF8):
             try:
                 await send_with_retries(
-                    lambda part=part: self.api.send_text(reply.chat_id, part),
+                    functools.partial(self.api.send_text, reply.chat_id, part),
                     classify,
                     channel=CHANNEL,
                     what="custom/send",

@@ -13,6 +13,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from typing import SupportsFloat, cast
 
 import httpx
 
@@ -81,7 +82,7 @@ class WechatApi:
             raise WechatApiError(-1, "response is not JSON") from exc
         if not isinstance(data, dict):
             raise WechatApiError(-1, "response is not a JSON object")
-        errcode = int(data.get("errcode", 0) or 0)  # type: ignore[call-overload]
+        errcode = int(data.get("errcode", 0) or 0)
         if errcode != 0:
             raise WechatApiError(errcode, str(data.get("errmsg", "")))
         return data
@@ -98,7 +99,7 @@ class WechatApi:
                 token = data.get("access_token")
                 if not isinstance(token, str) or not token:
                     raise WechatApiError(-1, "no access_token in the answer")
-                expires_in = float(data.get("expires_in", 7200) or 7200)  # type: ignore[arg-type]
+                expires_in = float(cast("SupportsFloat | str", data.get("expires_in", 7200) or 7200))  # JSON: number
                 self._token = token
                 self._expires_at = self._clock() + max(expires_in - self._margin, expires_in / 2)
             assert self._token is not None

@@ -23,7 +23,7 @@ from seabot.storage import SqliteStore
 _ACTIONS = {"promote": CanaryStatus.PROMOTED, "rollback": CanaryStatus.ROLLED_BACK, "resume": CanaryStatus.ACTIVE}
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("canary", help="each tier's canary: status, promote, rollback, resume")  # --config after ACTION
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     status = actions.add_parser("status", parents=[common], help="each canary's state and both arms' numbers")
@@ -88,7 +88,7 @@ def _status(args: argparse.Namespace, config: AppConfig, configured: list[str]) 
                 {
                     "tier": tier,
                     "line": canary_line(config, tier, decisions[tier]),
-                    "status": "active" if decisions[tier] is None else str(decisions[tier].status),  # type: ignore[union-attr]
+                    "status": "active" if (decision := decisions[tier]) is None else str(decision.status),
                     "arms": [model_row_json(row) for row in rows if row.tier == tier],
                 }
                 for tier in configured

@@ -13,7 +13,7 @@ from seabot.bots.runtime import Runtime
 from seabot.bots.terminal import shown
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("chat", parents=[common], help="talk to a bot as a customer on the console")
     p.add_argument("--bot", required=True, help="bot id from the config")
     p.add_argument("--user", default="console-user", help="customer id; the conversation continues across runs")

@@ -18,7 +18,7 @@ from seabot.core.llm.probe import probe_models
 from seabot.core.llm.settings import DEFAULT_PROVIDER
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("check", parents=[common], help="validate the configuration")
     p.add_argument("--online", action="store_true", help="also call the LLM API once per tier (tiny request)")
     p.set_defaults(run=run)

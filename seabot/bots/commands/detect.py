@@ -10,7 +10,7 @@ from seabot.bots.jsonl import answer_each
 from seabot.core.language import LanguageDetector
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("detect", parents=[common], help="detect the language of texts")
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--jsonl", type=Path, metavar="FILE", help='file of {"text": ...} lines')

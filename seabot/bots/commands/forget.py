@@ -8,7 +8,7 @@ from seabot.bots.config import AppConfig
 from seabot.storage import SqliteStore
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("forget", parents=[common], help="erase a customer's data (PDPA / UU PDP)")
     p.add_argument("--bot", required=True)
     p.add_argument("--user", required=True, help="customer id (as `seabot conversations` lists them)")

@@ -11,7 +11,7 @@ from seabot.bots.terminal import json_line, shown
 from seabot.storage import SqliteStore
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("handoffs", parents=[common], help="list conversations handed to a person")
     p.add_argument("--bot", help="only this bot")
     p.add_argument("--json", action="store_true", help="one JSON object per open handoff")

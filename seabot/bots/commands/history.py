@@ -10,7 +10,7 @@ from seabot.bots.terminal import json_line, shown
 from seabot.storage import SqliteStore
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("history", parents=[common], help="show a customer's conversation")
     p.add_argument("--bot", required=True)
     p.add_argument("--user", required=True, help="customer (or group) id")

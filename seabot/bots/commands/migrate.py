@@ -11,7 +11,7 @@ from seabot.core.storage.errors import StoreUnavailable, redact_url
 from seabot.storage.opening import is_postgres_url, open_storage
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("migrate", parents=[common], help="upgrade the store's schema, or copy it to PostgreSQL")
     p.add_argument("--to", metavar="URL", help="copy the SQLite file into this empty PostgreSQL database")
     p.set_defaults(run=run)

@@ -11,7 +11,7 @@ import sys
 from seabot.bots.config import AppConfig
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("poll", parents=[common], help="answer a Telegram bot by long polling (getUpdates)")
     p.add_argument("--bot", required=True, help="bot id from the config")
     p.add_argument("--timeout", type=int, default=30, help="long-poll timeout in seconds (default 30)")

@@ -9,7 +9,7 @@ from seabot.bots.config import AppConfig
 from seabot.storage import SqliteStore
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("release", parents=[common], help="let the bot answer a handed-off conversation again")
     p.add_argument("--bot", required=True)
     p.add_argument("--user", required=True, help="customer (or group chat) id, as `seabot handoffs` shows it")

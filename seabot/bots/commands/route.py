@@ -12,7 +12,7 @@ from seabot.core.language import LanguageDetector
 from seabot.core.routing import Router, RoutingRules
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("route", parents=[common], help="show how texts would be routed")
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--jsonl", type=Path, metavar="FILE", help='file of {"text": ...} lines')

@@ -8,7 +8,7 @@ import sys
 from seabot.bots.config import AppConfig
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("serve", parents=[common], help="run the webhook server")
     p.add_argument("--host", help="address to listen on (default: [server].host)")
     p.add_argument("--port", type=int, help="port to listen on (default: [server].port)")

@@ -17,7 +17,7 @@ from seabot.bots.terminal import shown
 CHANNELS = ("line", "telegram", "wechat")
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("simulate", parents=[common], help="send a signed test webhook and print the bot's answer")
     p.add_argument("--bot", required=True, help="bot id from the config")
     p.add_argument("--channel", required=True, choices=CHANNELS, help="platform to simulate")

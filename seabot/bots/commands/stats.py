@@ -11,6 +11,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Sequence
+from typing import SupportsFloat
 
 from seabot.bots.config import AppConfig, TierConfig
 from seabot.core.budget import DAY_S, day_start
@@ -22,7 +23,7 @@ from seabot.storage import SqliteStore
 LINE_PUSHES = "line_pushes:"
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("stats", parents=[common], help="messages, tiers, cost and latency per bot and day")
     p.add_argument("--bot", help="only this bot")
     p.add_argument("--days", type=int, default=7, help="days back, today included (UTC; default 7)")
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     _print_table(rows, reference, args.days)
     if line:
         print("\nLINE push messages (count against the LINE plan's monthly quota):")
-        print(_table(["bot", "month", "pushes"], [[p["bot"], p["month"], str(p["pushes"])] for p in line]))
+        print(_table(["bot", "month", "pushes"], [[str(p["bot"]), str(p["month"]), str(p["pushes"])] for p in line]))
     for tier, decision in canaries.items():
         print(canary_line(config, tier, decision))
     return 0
@@ -181,16 +182,16 @@ def _row(day: DailyStats, reference: TierConfig | None) -> dict[str, object]:
 def _totals(rows: Sequence[dict[str, object]]) -> dict[str, object]:
     totals: dict[str, object] = {}
     for key in ("messages", "answers", "tokens_in", "tokens_out", "cache_hits", "fallbacks", "handoffs"):
-        totals[key] = sum(int(r[key]) for r in rows)  # type: ignore[call-overload]
-    totals["cost_usd"] = sum(float(r["cost_usd"]) for r in rows)  # type: ignore[arg-type]
-    premium = [float(r["premium_cost_usd"]) for r in rows if r["premium_cost_usd"] is not None]  # type: ignore[arg-type]
+        totals[key] = sum(int(_number(r[key])) for r in rows)
+    totals["cost_usd"] = sum(_number(r["cost_usd"]) for r in rows)
+    premium = [_number(r["premium_cost_usd"]) for r in rows if r["premium_cost_usd"] is not None]
     lookups: Counter[str] = Counter()
     for r in rows:
         lookups.update(r["order_lookups"] if isinstance(r["order_lookups"], dict) else {})
     totals["order_lookups"] = dict(lookups)
-    totals["order_cost_usd"] = sum(float(r["order_cost_usd"]) for r in rows)  # type: ignore[arg-type]
+    totals["order_cost_usd"] = sum(_number(r["order_cost_usd"]) for r in rows)
     totals["premium_cost_usd"] = sum(premium) if premium else None
-    totals["savings_usd"] = (sum(premium) - float(totals["cost_usd"])) if premium else None  # type: ignore[arg-type]
+    totals["savings_usd"] = (sum(premium) - _number(totals["cost_usd"])) if premium else None
     return totals
 
 
@@ -208,12 +209,19 @@ def _tally(counts: object) -> str:
     return " ".join(f"{name}:{n}" for name, n in items.most_common()) or "-"
 
 
+def _number(value: object) -> float:
+    """A number from a JSON-shaped row (``dict[str, object]``)."""
+    if isinstance(value, SupportsFloat):
+        return float(value)
+    raise TypeError(f"not a number: {value!r}")
+
+
 def _ms(value: object) -> str:
-    return "-" if value is None else f"{float(value):.0f}"  # type: ignore[arg-type]
+    return "-" if value is None else f"{_number(value):.0f}"
 
 
 def _usd(value: object) -> str:
-    return "-" if value is None else f"{float(value):.4f}"  # type: ignore[arg-type]
+    return "-" if value is None else f"{_number(value):.4f}"
 
 
 def _print_table(rows: Sequence[dict[str, object]], reference: TierConfig | None, days: int) -> None:
@@ -231,15 +239,17 @@ def _print_table(rows: Sequence[dict[str, object]], reference: TierConfig | None
     print(_table(headers, body))
     totals = _totals(rows)
     print(
-        f"\ntotal: {totals['messages']} messages, {totals['answers']} answers, cost ${float(totals['cost_usd']):.4f}"  # type: ignore[arg-type]
+        f"\ntotal: {totals['messages']} messages, {totals['answers']} answers, cost ${_number(totals['cost_usd']):.4f}"
         f", {totals['cache_hits']} from cache, {totals['fallbacks']} fallbacks, {totals['handoffs']} handoffs"
     )
     if totals["order_lookups"]:
-        print(f"order answers by lookup outcome: {_tally(totals['order_lookups'])}"
-              f" (cost ${float(totals['order_cost_usd']):.4f}; an order card from the template costs nothing)")  # type: ignore[arg-type]  # fmt: skip
+        print(
+            f"order answers by lookup outcome: {_tally(totals['order_lookups'])}"
+            f" (cost ${_number(totals['order_cost_usd']):.4f}; an order card from the template costs nothing)"
+        )
     if reference is not None and totals["premium_cost_usd"] is not None:
-        premium = float(totals["premium_cost_usd"])  # type: ignore[arg-type]
-        saved = float(totals["savings_usd"])  # type: ignore[arg-type]
+        premium = _number(totals["premium_cost_usd"])
+        saved = _number(totals["savings_usd"])
         share = f" ({saved / premium:.0%})" if premium > 0 else ""
         print(
             f"savings vs sending every model answer to {reference.name} ({reference.model}): "
@@ -249,7 +259,7 @@ def _print_table(rows: Sequence[dict[str, object]], reference: TierConfig | None
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines.extend("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    lines.extend("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip() for row in rows)
     return "\n".join(lines)

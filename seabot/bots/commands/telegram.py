@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from seabot.bots.config import AppConfig
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("telegram", parents=[common], help="Telegram setup: set-webhook, delete-webhook")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     s = actions.add_parser(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -153,7 +154,7 @@ class LanguageDetector:
             best = max(range(len(vec)), key=vec.__getitem__)
             if best != _EN and vec[best] - vec[_EN] >= _NATIVE_MARGIN:
                 native[best] += 1
-        for first, second in zip(tokens, tokens[1:]):
+        for first, second in itertools.pairwise(tokens):
             # Word pairs of shared words (*pagi tadi* vs *tadi pagi*): the side the pair
             # points away from loses, so the pair never moves id/ms against en/tl/vi.
             extra = self._latin.id_ms_pair_lean(first, second)
@@ -182,8 +183,9 @@ class LanguageDetector:
         if token in ENGLISH_ABBREVIATIONS:
             return list(_ENGLISH_VECTOR)
         vec = list(self._latin.word_vector(token))
-        lean = self._latin.id_ms_lean(token)
-        if lean is not None:
+        corpus_lean = self._latin.id_ms_lean(token)
+        if corpus_lean is not None:
+            lean = corpus_lean
             # The corpus table (real informal Malaysian and Indonesian text) sets the id/ms gap;
             # the word model still says how likely the word is in either against en/tl/vi.
             top = max(vec[_ID], vec[_MS])

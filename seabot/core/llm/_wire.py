@@ -95,17 +95,19 @@ def parse_completion(data: object, model: str, where: str, *, sent: set[str]) ->
     """A non-streamed ``chat.completion`` body."""
     if isinstance(data, dict) and data.get("error") and not data.get("choices"):
         raise error_from_object(data["error"], where, status=200, sent=sent)
+    if not isinstance(data, dict):
+        raise LLMBadResponse(f"{where}: the answer has no choices[0].message")
     try:
-        message = data["choices"][0]["message"]  # type: ignore[index]
+        message = data["choices"][0]["message"]
     except (KeyError, IndexError, TypeError) as exc:
         raise LLMBadResponse(f"{where}: the answer has no choices[0].message") from exc
     if not isinstance(message, dict):
         raise LLMBadResponse(f"{where}: the answer's message is not an object")
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}  # type: ignore[union-attr]
+    usage = data["usage"] if isinstance(data.get("usage"), dict) else {}
     text = _text_or_raise(message.get("content"), message.get("refusal"), where)
     return Completion(
         text=text,
-        model=str(data.get("model") or model),  # type: ignore[union-attr]
+        model=str(data.get("model") or model),
         tokens_in=_count(usage.get("prompt_tokens")),
         tokens_out=_count(usage.get("completion_tokens")),
     )

@@ -153,7 +153,10 @@ def judge(canary: ArmWindow, control: ArmWindow, spec: CanarySpec) -> str | None
     if (ours is not None and theirs is not None and len(canary.latencies) >= spec.min_answers
             and len(control.latencies) >= spec.min_answers and ours > theirs * (1.0 + spec.max_p95_increase)
             and ours - theirs >= spec.min_p95_gap_s):  # fmt: skip
-        return f"p95 latency {ours * 1000:.0f} ms, the control's {theirs * 1000:.0f} ms (margin +{spec.max_p95_increase:.0%})"
+        return (
+            f"p95 latency {ours * 1000:.0f} ms, the control's {theirs * 1000:.0f} ms"
+            f" (margin +{spec.max_p95_increase:.0%})"
+        )
     return None
 
 
@@ -177,8 +180,9 @@ class Canaries:
         self._decisions: dict[str, CanaryDecision | None] = {}
         self._loaded_at: dict[str, float] = {}
         self._windows = {
-            name: (ArmWindow(spec.canary.window), ArmWindow(spec.canary.window))  # type: ignore[union-attr]
+            name: (ArmWindow(canary.window), ArmWindow(canary.window))
             for name, spec in self._tiers.items()
+            if (canary := spec.canary) is not None  # every tier kept has one
         }
 
     def configured(self) -> Mapping[str, TierSpec]:

@@ -96,9 +96,9 @@ def find_order_reference(text: str, *, expecting: bool = False) -> str | None:
             ref = normalize_reference(match.group("ref"))
             if _usable(ref):
                 return ref
-    match = _PLATFORM.search(scrubbed)
-    if match:
-        return normalize_reference(match.group(0))
+    platform = _PLATFORM.search(scrubbed)
+    if platform:
+        return normalize_reference(platform.group(0))
     if expecting:
         no_phones = _PHONE.sub(" ", scrubbed)
         for match in _BARE.finditer(no_phones):

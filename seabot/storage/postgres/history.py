@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from seabot.core.messages import ChatKind, Role
 from seabot.core.storage import keys
@@ -107,7 +108,7 @@ class HistorySql(PostgresBase):
         return float(row[0]) if row else 0.0
 
 
-def message_from_row(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
+def message_from_row(row: tuple[Any, ...]) -> StoredMessage:
     """A ``messages`` row (``MESSAGE_COLUMNS``, in order) as the record."""
     return StoredMessage(
         conversation_id=row[0], bot_id=row[1], channel=row[2], chat_id=row[3], user_id=row[4], role=Role(row[5]),

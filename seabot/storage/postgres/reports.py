@@ -7,6 +7,7 @@ contract suite holds the two engines' answers equal.
 from __future__ import annotations
 
 import json
+from typing import SupportsFloat
 
 from seabot.core.storage import keys
 from seabot.core.store import DailyStats, Erasure
@@ -40,8 +41,12 @@ class ReportsSql(PostgresBase):
             ).fetchall()
             grouped: dict[str, dict[tuple[str, str], dict[str, int]]] = {}
             # an answer with no tier (built-in, offline, an order card) counts under who gave it
-            for key, column, role in (("lang", "lang", "customer"), ("tier", "COALESCE(tier, responder)", "bot"),
-                                       ("model", "model", "bot"), ("lookups", "(context::json ->> 'outcome')", "bot")):  # fmt: skip
+            for group, column, role in (
+                ("lang", "lang", "customer"),
+                ("tier", "COALESCE(tier, responder)", "bot"),
+                ("model", "model", "bot"),
+                ("lookups", "(context::json ->> 'outcome')", "bot"),
+            ):
                 found: dict[tuple[str, str], dict[str, int]] = {}
                 for b, d, name, count in await (
                     await conn.execute(
@@ -52,7 +57,7 @@ class ReportsSql(PostgresBase):
                     )
                 ).fetchall():
                     found.setdefault((b, d), {})[str(name)] = int(count)
-                grouped[key] = found
+                grouped[group] = found
             order_cost = {
                 (b, d): float(cost)
                 for b, d, cost in await (
@@ -150,5 +155,5 @@ def _tally(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _ms(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _ms(value: SupportsFloat | None) -> float | None:
+    return None if value is None else float(value)
