@@ -70,7 +70,7 @@ class Harness:
     procs: list[Proc] = field(default_factory=list)
     server: Proc | None = None
     url: str = ""
-    refs: itertools.count = field(default_factory=lambda: itertools.count(1_000_001))  # type: ignore[type-arg]
+    refs: itertools.count = field(default_factory=lambda: itertools.count(1_000_001))
     late: int = 0
     llm_fail: float = 0.0
     notices: list[dict[str, Any]] | None = None  # when a list: every delivery is kept here

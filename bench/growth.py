@@ -43,7 +43,7 @@ def seed(path: Path, messages: int) -> None:
     )
     now = time.time()
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows():
         for n in range(messages):
             user = n % users
             yield (user + 1, "b", "line", f"user{user}", f"user{user}", "customer" if n % 2 else "bot",
@@ -133,7 +133,7 @@ def rss_with_conversations(count: int, folder: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def main(argv: list[str] | None = None) -> dict:  # type: ignore[type-arg]
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="storage growth benchmark")
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)

@@ -74,7 +74,7 @@ def _lingua() -> Detect:
         Language.TAGALOG: "tl",
     }
     detector = LanguageDetectorBuilder.from_languages(*codes).build()
-    return lambda text: codes.get(detector.detect_language_of(text), "und")  # type: ignore[arg-type]
+    return lambda text: codes.get(detector.detect_language_of(text), "und")  # type: ignore[arg-type]  # None: "und"
 
 
 FACTORIES: dict[str, Callable[[], Detect]] = {

@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # -- the LLM stand-in ------------------------------------------------------------------------------
 
 
-def llm_app(fail: float, seed: int):  # type: ignore[no-untyped-def]
+def llm_app(fail: float, seed: int):
     from aiohttp import web
 
     rng = random.Random(seed)
@@ -102,7 +102,7 @@ class _Notifier:
             self._writer.write(line.encode("utf-8") + b"\n")
 
 
-def platform_app(notifier: _Notifier):  # type: ignore[no-untyped-def]
+def platform_app(notifier: _Notifier):
     from aiohttp import web
 
     counts = {"telegram": 0, "line": 0, "wechat": 0, "calls": 0}
@@ -179,7 +179,7 @@ async def _run_aiohttp(app: Any, port: int, before: Callable[[], Any] | None = N
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
-    bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started just above
     print(f"READY {bound}", flush=True)
     await asyncio.Event().wait()
 
@@ -187,7 +187,7 @@ async def _run_aiohttp(app: Any, port: int, before: Callable[[], Any] | None = N
 # -- the bare endpoint and the bare relay ----------------------------------------------------------
 
 
-def bare_app():  # type: ignore[no-untyped-def]
+def bare_app():
     from starlette.requests import Request
     from starlette.responses import Response
 
@@ -198,7 +198,7 @@ def bare_app():  # type: ignore[no-untyped-def]
     return _webhook_app(hook)
 
 
-def relay_app(llm_url: str, platform_url: str):  # type: ignore[no-untyped-def]
+def relay_app(llm_url: str, platform_url: str):
     import contextlib
 
     import aiohttp
@@ -210,7 +210,7 @@ def relay_app(llm_url: str, platform_url: str):  # type: ignore[no-untyped-def]
     auth = {"Authorization": "Bearer bench"}
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette):  # type: ignore[no-untyped-def]
+    async def lifespan(_app: Starlette):
         async with aiohttp.ClientSession() as session:
             pool["session"] = session
             yield
@@ -229,7 +229,7 @@ def relay_app(llm_url: str, platform_url: str):  # type: ignore[no-untyped-def]
     return _webhook_app(hook, lifespan)
 
 
-def _webhook_app(hook: Any, lifespan: Any = None):  # type: ignore[no-untyped-def]
+def _webhook_app(hook: Any, lifespan: Any = None):
     """``hook`` on seabot's webhook route, and a /healthz the harness waits for."""
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -301,7 +301,7 @@ class Proc:
             env={**os.environ, "PYTHONUNBUFFERED": "1", "PTB_TIMEDELTA": "1"},
         )
         if log is not None:
-            stderr.close()  # type: ignore[union-attr]
+            stderr.close()  # type: ignore[union-attr]  # a file when log is set
         self.port = port or 0
         deadline = time.monotonic() + timeout
         if ready_url is None:

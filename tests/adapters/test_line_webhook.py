@@ -26,7 +26,7 @@ LINE = FIXTURES / "line"
 @functools.cache
 def expected() -> dict[str, dict[str, object]]:
     """The fixtures' expected signatures (read when a test needs them: ../shared may be absent)."""
-    return json.loads((LINE / "expected.json").read_text(encoding="utf-8"))["files"]  # type: ignore[no-any-return]
+    return json.loads((LINE / "expected.json").read_text(encoding="utf-8"))["files"]
 
 
 FAST = RetryPolicy(attempts=3, base_delay_s=0.01)

@@ -29,7 +29,7 @@ WX = FIXTURES / "wechat"
 @functools.cache
 def sample() -> dict[str, Any]:
     """WeChat's official safe-mode sample (read when a test needs it: ../shared may be absent)."""
-    return json.loads((WX / "mp_aes_official_sample.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads((WX / "mp_aes_official_sample.json").read_text(encoding="utf-8"))
 
 
 FAST = RetryPolicy(attempts=3, base_delay_s=0.01)

@@ -101,7 +101,7 @@ def test_unusable_database_is_a_one_line_error_and_loses_nothing(seabot_cmd: lis
 def test_check_lists_every_problem_and_other_commands_refuse(
     seabot_cmd: list[str], write_config: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    bad = write_config(  # type: ignore[operator]
+    bad = write_config(  # type: ignore[operator]  # the fixture is a factory, annotated as its request
         f'[storage]\npath = "{tmp_path / "x.db"}"\n[bots.b]\nlanguages = ["en", "qq"]\ntypo = 1\n'
         '[bots.b.telegram]\ntoken = "${NO_SUCH_VARIABLE_X}"\n'
     )
@@ -137,7 +137,7 @@ def test_seabot_config_environment_variable_is_used(seabot_cmd: list[str], shipp
 def test_check_warns_about_a_telegram_bot_without_a_webhook_secret(
     seabot_cmd: list[str], write_config: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    config = write_config(  # type: ignore[operator]
+    config = write_config(  # type: ignore[operator]  # the fixture is a factory, annotated as its request
         f'[storage]\npath = "{tmp_path / "x.db"}"\n[bots.b]\nlanguages = ["en"]\n[bots.b.telegram]\ntoken = "1:x"\n'
     )
     result = run(seabot_cmd, "check", "--config", str(config))

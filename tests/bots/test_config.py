@@ -142,7 +142,7 @@ def test_unknown_bot_names_the_configured_ones(shipped_config: Path) -> None:
         load_config(shipped_config, {}).bot("nope")
 
 
-def test_check_catches_what_would_fail_later(write_config) -> None:  # type: ignore[no-untyped-def]
+def test_check_catches_what_would_fail_later(write_config) -> None:
     from seabot.bots.config import load_config
     from seabot.bots.errors import ConfigError
 

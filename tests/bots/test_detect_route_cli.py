@@ -72,7 +72,7 @@ def test_route_texts_and_jsonl(seabot_cmd: list[str], shipped_config: Path, tmp_
 
 
 def test_route_uses_a_bots_own_cues(seabot_cmd: list[str], write_config: object, tmp_path: Path) -> None:
-    config = write_config(  # type: ignore[operator]
+    config = write_config(  # type: ignore[operator]  # the fixture is a factory, annotated as its request
         f'[storage]\npath = "{tmp_path / "x.db"}"\n[bots.b]\nlanguages = ["en"]\n'
         '[bots.b.routing]\npremium = ["parcel vanished"]\n'
     )

@@ -71,7 +71,7 @@ async def server() -> AsyncIterator[str]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started just above
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -159,7 +159,7 @@ async def test_closing_the_client_closes_the_aiohttp_session(server: str) -> Non
     client = open_client(timeout=httpx.Timeout(5.0))
     await client.get(f"{server}/echo")
     transport = client._transport
-    session = transport._session  # type: ignore[attr-defined]
+    session = transport._session  # type: ignore[attr-defined]  # the private session is what is checked
     assert session is not None and not session.closed
     await client.aclose()
     assert session.closed
@@ -182,7 +182,7 @@ async def test_requests_go_through_the_proxy_named_in_the_environment(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started just above
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("NO_PROXY", "bypassed.invalid")
     try:

@@ -52,7 +52,7 @@ def test_health_metrics_and_404s(server: tuple[str, subprocess.Popen[str]], ship
     # the webhook port faces the internet: no metrics there without a token ...
     assert httpx.get(f"{base}/metrics").status_code == 404
     # ... they are on the console's own listener
-    console_port = re.search(r"(?m)^port = (\d+)$", shipped_config.read_text().split("[console]")[1]).group(1)  # type: ignore[union-attr]
+    console_port = re.search(r"(?m)^port = (\d+)$", shipped_config.read_text().split("[console]")[1]).group(1)  # type: ignore[union-attr]  # the shipped config has it
     metrics = httpx.get(f"http://127.0.0.1:{console_port}/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
     assert "# TYPE seabot_inbox_depth gauge" in metrics.text

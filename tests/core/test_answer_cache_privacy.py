@@ -44,7 +44,7 @@ class EchoLLM:
     """Answers with every user turn of the prompt it got, joined: history shows in the answer."""
 
     def __init__(self) -> None:
-        self.bodies: list[dict] = []  # type: ignore[type-arg]  # raw JSON as the client sent it
+        self.bodies: list[dict] = []  # raw JSON as the client sent it
 
     async def chat(self, request: Request) -> JSONResponse:
         body = json.loads(await request.body())

@@ -164,7 +164,7 @@ BURST = ("hi", "I want to ask", "about my order", "#1001")
 
 def line(message_id: str, text: str, chat: str = "A", user: str | None = None, **more: object) -> InboundMessage:
     return InboundMessage(bot_id="b", channel="c", message_id=message_id, user_id=user or chat, chat_id=chat,
-                          text=text, reply_handle=f"token-{message_id}", **more)  # type: ignore[arg-type]  # fmt: skip
+                          text=text, reply_handle=f"token-{message_id}", **more)  # type: ignore[arg-type]  # **more: fields of several types  # fmt: skip
 
 
 async def test_a_burst_of_lines_is_answered_once_as_one_message_with_the_newest_reply_handle(tmp_path: Path) -> None:

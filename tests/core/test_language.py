@@ -107,7 +107,7 @@ def test_bad_input_never_raises(detector: LanguageDetector, text: str) -> None:
 
 
 def test_non_string_input_is_und(detector: LanguageDetector) -> None:
-    assert detector.detect(None).lang == UNDETERMINED  # type: ignore[arg-type]
+    assert detector.detect(None).lang == UNDETERMINED  # type: ignore[arg-type]  # not a str, on purpose
 
 
 def test_und_message_keeps_the_conversation_language(detector: LanguageDetector) -> None:

@@ -66,7 +66,7 @@ def _settings(tiers: dict[str, TierSpec], **overrides: object) -> LLMSettings:
         backoff_max_s=0.02, breaker_failures=5, breaker_cooldown_s=60, breaker_probe_s=1, tiers=tiers,
     )  # fmt: skip
     values.update(overrides)
-    return LLMSettings(**values)  # type: ignore[arg-type]
+    return LLMSettings(**values)  # type: ignore[arg-type]  # **values: fields of several types
 
 
 def _responder(
@@ -74,7 +74,7 @@ def _responder(
 ) -> TieredResponder:
     return TieredResponder(
         settings, None, OfflineResponder.for_profiles([BOT]), budget=BudgetGuard(store), cache=None,
-        metrics=Metrics(), clock=clock, rand=random.Random(5), clients=clients,  # type: ignore[arg-type]
+        metrics=Metrics(), clock=clock, rand=random.Random(5), clients=clients,
     )  # fmt: skip
 
 

@@ -52,7 +52,7 @@ async def pools() -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
 
 
 class Rig:
-    def __init__(self, llm: FakeLLM, newco: FakeLLM | str, store: SqliteStore, pools, canary: CanarySpec = CANARY,  # type: ignore[no-untyped-def]
+    def __init__(self, llm: FakeLLM, newco: FakeLLM | str, store: SqliteStore, pools, canary: CanarySpec = CANARY,
                  breaker_failures: int = 1000) -> None:  # fmt: skip
         tiers = {"fast": TierSpec("fast", "m-fast", 0.15, 0.60, canary=canary)}
         newco_url = newco if isinstance(newco, str) else newco.base_url
@@ -66,12 +66,12 @@ class Rig:
         self.clock = FakeClock()
         self.responder = TieredResponder(
             self.settings, ChatClient(pools[0], llm.base_url, "k"), OfflineResponder.for_profiles([BOT]),
-            budget=BudgetGuard(store), cache=None, metrics=self.metrics, clock=self.clock,  # type: ignore[arg-type]
+            budget=BudgetGuard(store), cache=None, metrics=self.metrics, clock=self.clock,
             rand=random.Random(1), clients={"newco": ChatClient(pools[1], newco_url, "k2", stream=True)},
             canary_state=SettingsCanaryStore(store), model_stats=CounterModelStats(store),
         )  # fmt: skip
 
-    async def ask(self, user: str, *, first: bool = True):  # type: ignore[no-untyped-def]
+    async def ask(self, user: str, *, first: bool = True):
         conversation = self.store.conversation("shop", "line", user, ChatKind.PRIVATE)
         history = () if first else (Turn(Role.CUSTOMER, "hi"), Turn(Role.BOT, "hello!"))
         request = ResponderRequest(bot=BOT, text="where is my order", lang="en", tier="fast", history=history,
@@ -83,7 +83,7 @@ def _canary_users(n: int, share: float = CANARY.share) -> list[str]:
     return [f"u{i}" for i in range(n) if in_canary(share, "shop", f"line:u{i}", "fast")]
 
 
-async def test_each_conversation_sticks_to_one_arm_and_the_share_is_honoured(llm, newco, store, pools) -> None:  # type: ignore[no-untyped-def]
+async def test_each_conversation_sticks_to_one_arm_and_the_share_is_honoured(llm, newco, store, pools) -> None:
     rig = Rig(llm, newco, store, pools)
     models: dict[str, set[str]] = {}
     for round_ in range(2):
@@ -100,7 +100,7 @@ async def test_each_conversation_sticks_to_one_arm_and_the_share_is_honoured(llm
     assert set(_canary_users(300)) <= set(_canary_users(300, share=0.5))
 
 
-async def test_the_canary_is_priced_with_its_own_prices_and_measured(llm, newco, store, pools) -> None:  # type: ignore[no-untyped-def]
+async def test_the_canary_is_priced_with_its_own_prices_and_measured(llm, newco, store, pools) -> None:
     rig = Rig(llm, newco, store, pools)
     user = _canary_users(50)[0]
     newco.script("cheap-1", answer("from the canary", tokens_in=1000, tokens_out=100))
@@ -114,7 +114,7 @@ async def test_the_canary_is_priced_with_its_own_prices_and_measured(llm, newco,
 
 async def test_a_failing_canary_is_rolled_back_by_itself_and_customers_still_get_answers(
     llm, newco, store, pools
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     rig = Rig(llm, newco, store, pools)
     newco.fail_rate = 0.5  # the new provider drops half its requests
     answers = [await rig.ask(f"u{i}") for i in range(400)]
@@ -140,7 +140,7 @@ async def test_a_failing_canary_is_rolled_back_by_itself_and_customers_still_get
 async def test_a_canary_whose_provider_is_unreachable_is_rolled_back_though_its_breaker_skips_it(
     llm,
     store,
-    pools,  # type: ignore[no-untyped-def]
+    pools,
 ) -> None:
     from llm_server import free_port
 
@@ -154,7 +154,7 @@ async def test_a_canary_whose_provider_is_unreachable_is_rolled_back_though_its_
                              tier="fast", outcome="error") == 3  # fmt: skip
 
 
-async def test_the_rollback_survives_a_restart(llm, newco, pools, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_the_rollback_survives_a_restart(llm, newco, pools, tmp_path: Path) -> None:
     path = tmp_path / "seabot.db"
     store = SqliteStore(path)
     rig = Rig(llm, newco, store, pools)
@@ -180,14 +180,14 @@ async def test_the_rollback_survives_a_restart(llm, newco, pools, tmp_path: Path
         reopened.close()
 
 
-async def test_promote_sends_every_conversation_to_the_canary(llm, newco, store, pools) -> None:  # type: ignore[no-untyped-def]
+async def test_promote_sends_every_conversation_to_the_canary(llm, newco, store, pools) -> None:
     rig = Rig(llm, newco, store, pools)
     await rig.responder.canaries.decide("fast", CanaryStatus.PROMOTED, "cheaper, as good", by="merchant")
     got = {(await rig.ask(f"u{i}")).model for i in range(40)}
     assert got == {"cheap-1"} and len(llm.calls()) == 0
 
 
-async def test_a_decision_made_elsewhere_is_picked_up_within_seconds(llm, newco, store, pools) -> None:  # type: ignore[no-untyped-def]
+async def test_a_decision_made_elsewhere_is_picked_up_within_seconds(llm, newco, store, pools) -> None:
     rig = Rig(llm, newco, store, pools)
     user = _canary_users(50)[0]
     assert (await rig.ask(user)).model == "cheap-1"
@@ -197,7 +197,7 @@ async def test_a_decision_made_elsewhere_is_picked_up_within_seconds(llm, newco,
     assert (await rig.ask(user, first=False)).model == "m-fast"
 
 
-async def test_numbers_per_model_for_both_arms(llm, newco, store, pools) -> None:  # type: ignore[no-untyped-def]
+async def test_numbers_per_model_for_both_arms(llm, newco, store, pools) -> None:
     rig = Rig(llm, newco, store, pools, canary=replace(CANARY, min_answers=10_000))  # never judged here
     newco.fail_rate = 0.2
     for i in range(120):

@@ -62,7 +62,7 @@ async def test_answer_usage_and_key_are_passed(llm: FakeLLM, http: httpx.AsyncCl
         (raw('{"choices": [{"message": {"role": "assistant", "content": null}}]}'), LLMBadResponse),
     ],
 )
-async def test_failures_are_translated(llm: FakeLLM, http: httpx.AsyncClient, behaviour, error) -> None:  # type: ignore[no-untyped-def]
+async def test_failures_are_translated(llm: FakeLLM, http: httpx.AsyncClient, behaviour, error) -> None:
     llm.script("m-fast", behaviour)
     with pytest.raises(error) as caught:
         await ChatClient(http, llm.base_url, "sk-secret-key").complete(HELLO, timeout_s=5)
@@ -99,7 +99,7 @@ def test_retry_after_parses_seconds_and_dates() -> None:
 
 async def retrying(
     llm: FakeLLM, http: httpx.AsyncClient, clock: FakeClock, *, retries: int = 3, deadline: float = 30.0
-):  # type: ignore[no-untyped-def]
+):
     client = ChatClient(http, llm.base_url, "k")
     outcomes: list[str] = []
     result = await with_retries(

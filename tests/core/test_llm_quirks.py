@@ -107,7 +107,7 @@ async def test_a_200_with_an_error_object_is_the_error_it_describes(
     http: httpx.AsyncClient,
     behaviour,
     error,
-    stream: bool,  # type: ignore[no-untyped-def]
+    stream: bool,
 ) -> None:
     llm.script("o-mini", behaviour)
     with pytest.raises(error) as caught:
@@ -115,7 +115,7 @@ async def test_a_200_with_an_error_object_is_the_error_it_describes(
     assert "in a 200 answer" in str(caught.value) and "sk-secret" not in str(caught.value)
 
 
-def _responder(llm: FakeLLM, store, http: httpx.AsyncClient, *, stream: bool = False):  # type: ignore[no-untyped-def]
+def _responder(llm: FakeLLM, store, http: httpx.AsyncClient, *, stream: bool = False):
     import random
 
     from llm_server import FakeClock
@@ -136,7 +136,7 @@ def _responder(llm: FakeLLM, store, http: httpx.AsyncClient, *, stream: bool = F
                            backoff_max_s=0.02, tiers=tiers)  # fmt: skip
     responder = TieredResponder(
         settings, ChatClient(http, llm.base_url, "k", stream=stream), OfflineResponder.for_profiles([bot]),
-        budget=BudgetGuard(store), cache=None, metrics=Metrics(), clock=FakeClock(), rand=random.Random(2),  # type: ignore[arg-type]
+        budget=BudgetGuard(store), cache=None, metrics=Metrics(), clock=FakeClock(), rand=random.Random(2),
     )  # fmt: skip
     return bot, responder
 
@@ -146,7 +146,7 @@ async def test_a_refusal_goes_to_the_next_tier_and_never_reaches_the_customer_em
     llm: FakeLLM,
     store,
     http: httpx.AsyncClient,
-    stream: bool,  # type: ignore[no-untyped-def]
+    stream: bool,
 ) -> None:
     from seabot.core.responder import ResponderRequest
 
@@ -164,7 +164,7 @@ async def test_a_refusal_goes_to_the_next_tier_and_never_reaches_the_customer_em
 @pytest.mark.parametrize("stream", [False, True])
 async def test_a_200_error_object_is_retried_like_the_5xx_it_is(
     llm: FakeLLM, store, http: httpx.AsyncClient, stream: bool
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from seabot.core.responder import ResponderRequest
 
     bot, responder = _responder(llm, store, http, stream=stream)
@@ -175,7 +175,7 @@ async def test_a_200_error_object_is_retried_like_the_5xx_it_is(
 
 async def test_a_model_that_rejects_parameters_answers_through_the_responder(
     llm: FakeLLM, store, http: httpx.AsyncClient
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from seabot.core.responder import ResponderRequest
 
     bot, responder = _responder(llm, store, http)

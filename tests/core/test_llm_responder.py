@@ -45,7 +45,7 @@ def settings(base_url: str, **overrides: object) -> LLMSettings:
         backoff_base_s=0.01, backoff_max_s=0.05, breaker_failures=5, breaker_cooldown_s=60, tiers=tiers,
     )  # fmt: skip
     values.update(overrides)
-    return LLMSettings(**values)  # type: ignore[arg-type]
+    return LLMSettings(**values)  # type: ignore[arg-type]  # **values: fields of several types
 
 
 class Rig:
@@ -62,17 +62,17 @@ class Rig:
             budget=BudgetGuard(store),
             cache=self.cache,
             metrics=self.metrics,
-            clock=self.clock,  # type: ignore[arg-type]
+            clock=self.clock,  # type: ignore[arg-type]  # a FakeClock, not a subclass
             rand=random.Random(3),
         )
         self.conversation = store.conversation("shop", "console", "u1", ChatKind.PRIVATE)
 
-    async def ask(self, text: str, tier: str = "premium", lang: str = "en", bot: BotProfile = BOT):  # type: ignore[no-untyped-def]
+    async def ask(self, text: str, tier: str = "premium", lang: str = "en", bot: BotProfile = BOT):
         request = ResponderRequest(bot=bot, text=text, lang=lang, tier=tier, conversation_id=self.conversation.id)
         return await self.responder.respond(request)
 
 
-async def test_the_routed_tier_answers_and_its_cost_is_priced(llm: FakeLLM, store: SqliteStore, http) -> None:  # type: ignore[no-untyped-def]
+async def test_the_routed_tier_answers_and_its_cost_is_priced(llm: FakeLLM, store: SqliteStore, http) -> None:
     rig = Rig(llm, store, http)
     llm.script("m-premium", answer("Sorry about that! Let me check.", tokens_in=1200, tokens_out=300))
     got = await rig.ask("my parcel is broken and I am angry", tier="premium")
@@ -90,7 +90,7 @@ async def test_the_routed_tier_answers_and_its_cost_is_priced(llm: FakeLLM, stor
 
 async def test_fallback_goes_premium_then_balanced_then_fast_then_offline(
     llm: FakeLLM, store: SqliteStore, http
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     rig = Rig(llm, store, http)
     llm.always("m-premium", status(500))
     llm.always("m-balanced", status(429, retry_after="0"))
@@ -107,7 +107,7 @@ async def test_fallback_goes_premium_then_balanced_then_fast_then_offline(
     assert rig.metrics.value("seabot_fallbacks_total", bot="shop", to="offline") == 1
 
 
-async def test_garbage_and_empty_content_are_provider_failures(llm: FakeLLM, store: SqliteStore, http) -> None:  # type: ignore[no-untyped-def]
+async def test_garbage_and_empty_content_are_provider_failures(llm: FakeLLM, store: SqliteStore, http) -> None:
     rig = Rig(llm, store, http, max_retries=0)
     llm.script("m-premium", raw('{"choices": []}'))
     llm.script("m-balanced", raw('{"choices": [{"message": {"content": "   "}}]}'))
@@ -115,7 +115,7 @@ async def test_garbage_and_empty_content_are_provider_failures(llm: FakeLLM, sto
     assert (got.tier, got.text, got.fallback) == ("fast", "answer from m-fast", True)
 
 
-async def test_a_failing_model_is_skipped_for_a_cool_down(llm: FakeLLM, store: SqliteStore, http) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failing_model_is_skipped_for_a_cool_down(llm: FakeLLM, store: SqliteStore, http) -> None:
     rig = Rig(llm, store, http, breaker_failures=2, breaker_cooldown_s=60)
     llm.always("m-premium", status(503))
     first = await rig.ask("complaint one")
@@ -134,7 +134,7 @@ async def test_a_rejected_key_is_not_retried_and_reported_once(
     llm: FakeLLM,
     store: SqliteStore,
     http,
-    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     rig = Rig(llm, store, http)
     for model in ("m-premium", "m-balanced", "m-fast"):
@@ -150,7 +150,7 @@ async def test_a_rejected_key_is_not_retried_and_reported_once(
     assert all("sk-test" not in r.getMessage() + str(r.__dict__) for r in caplog.records)
 
 
-async def test_the_message_deadline_bounds_a_stalling_provider(llm: FakeLLM, store: SqliteStore, http) -> None:  # type: ignore[no-untyped-def]
+async def test_the_message_deadline_bounds_a_stalling_provider(llm: FakeLLM, store: SqliteStore, http) -> None:
     rig = Rig(llm, store, http, clock=SystemClock(), deadline_s=0.4, timeout_s=10, max_retries=3)
     for model in ("m-premium", "m-balanced", "m-fast"):
         llm.always(model, stall(5))
@@ -159,7 +159,7 @@ async def test_the_message_deadline_bounds_a_stalling_provider(llm: FakeLLM, sto
     assert len(llm.calls()) == 1  # the stall used the whole deadline; nothing else was tried
 
 
-async def test_repeated_faq_like_questions_come_from_the_cache(llm: FakeLLM, store: SqliteStore, http) -> None:  # type: ignore[no-untyped-def]
+async def test_repeated_faq_like_questions_come_from_the_cache(llm: FakeLLM, store: SqliteStore, http) -> None:
     rig = Rig(llm, store, http, cache_ttl_s=600)
     llm.script("m-fast", answer("Shipping is 40 baht, free over 500.", tokens_in=50, tokens_out=10))
     first = await rig.ask("How much is shipping?", tier="fast")

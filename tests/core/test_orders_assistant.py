@@ -206,7 +206,7 @@ async def test_guessing_the_last_four_is_limited_too(shop: ShopStandIn, http: ht
 async def test_a_failing_shop_gets_an_honest_answer(
     failure: object, shop: ShopStandIn, http: httpx.AsyncClient
 ) -> None:
-    shop.script("http", failure, failure)  # type: ignore[arg-type]
+    shop.script("http", failure, failure)
     source = http_source(shop, http, Resilience(timeout_s=0.5, connect_timeout_s=0.5, retry_delay_s=0.0))
     (decision,) = await converse(assistant(source), "vi", "đơn hàng 1001 giao chưa?")
     assert decision.action is OrderAction.UNAVAILABLE

@@ -53,7 +53,7 @@ class Shop:
         )  # fmt: skip
         self.count = 0
 
-    async def say(self, text: str, user: str = "u1", kind: MessageKind = MessageKind.TEXT):  # type: ignore[no-untyped-def]
+    async def say(self, text: str, user: str = "u1", kind: MessageKind = MessageKind.TEXT):
         self.count += 1
         message = InboundMessage("shop", "line", f"m{self.count}", user, user, text=text, kind=kind)
         return await self.pipeline.answer(message)
@@ -116,7 +116,7 @@ async def test_a_rate_limited_customer_gets_one_polite_note_and_no_llm_call(
     assert len(llm.calls()) == calls + 1
     assert shop.metrics.value("seabot_rate_limited_total", bot="shop") == 2
     shop.now[0] += 30  # a token refilled
-    assert (await shop.say("ตอนนี้ได้ไหมคะ")).text.startswith("answer from")  # type: ignore[union-attr]
+    assert (await shop.say("ตอนนี้ได้ไหมคะ")).text.startswith("answer from")
 
 
 async def test_rate_limits_hold_across_restarts(llm: FakeLLM, tmp_path: Path, http: httpx.AsyncClient) -> None:

@@ -106,7 +106,7 @@ def test_bad_input_gives_a_valid_decision(router: Router, text: str) -> None:
 
 
 def test_non_string_previous_texts_do_not_raise(router: Router) -> None:
-    decision = router.route("refund now", previous_customer_texts=[None, 3])  # type: ignore[list-item]
+    decision = router.route("refund now", previous_customer_texts=[None, 3])  # type: ignore[list-item]  # not strs, on purpose
     assert decision.tier == "premium"
 
 

@@ -16,7 +16,7 @@ DAY = 1_780_000_000.0  # 2026-05-28 UTC, some seconds after midnight
 def said(
     conv_id: int, text: str, *, role: Role = Role.CUSTOMER, user: str = "u", chat: str = "u", **extra: object
 ) -> StoredMessage:
-    return StoredMessage(conv_id, "b", "line", chat, user, role, text, **extra)  # type: ignore[arg-type]
+    return StoredMessage(conv_id, "b", "line", chat, user, role, text, **extra)  # type: ignore[arg-type]  # **extra: fields of several types
 
 
 async def test_every_engine_is_every_protocol(storage: Storage) -> None:

@@ -42,7 +42,7 @@ async def test_daily_stats_per_bot_and_day(storage: Storage) -> None:
                 created_at=at + 1,
                 **reply,
             )
-        )  # type: ignore[arg-type]
+        )
 
     await turn(
         1,
