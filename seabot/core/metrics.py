@@ -1,97 +1,99 @@
-"""A small Prometheus-text metrics registry, owned by the app (no module-level state)."""
+"""The app's metrics on ``prometheus_client``, in a registry each app owns (no module-level state).
+
+Code counts with ``inc``/``set``/``observe`` by name and labels; the first use of a name creates
+its Prometheus metric with that use's label names (a counter unless ``describe`` said
+otherwise; names ending in ``_total`` are counters). A later use with other label names is our
+bug: it is logged once and dropped, never raised into the customer's answer.
+"""
 
 from __future__ import annotations
 
-import bisect
+import logging
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 __all__ = ["Metrics", "DEFAULT_BUCKETS"]
 
+log = logging.getLogger("seabot.metrics")
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-Labels = tuple[tuple[str, str], ...]
+_Family = Counter | Gauge | Histogram
 
 
-def _labels(labels: dict[str, str]) -> Labels:
-    return tuple(sorted(labels.items()))
+class _ReadAtScrape(Collector):
+    """Gauges whose value is read when Prometheus scrapes (the inbox depth …)."""
 
+    def __init__(self) -> None:
+        self.reads: dict[str, tuple[str, Callable[[], float]]] = {}
 
-def _render_labels(labels: Labels, extra: tuple[tuple[str, str], ...] = ()) -> str:
-    pairs = labels + extra
-    if not pairs:
-        return ""
-    body = ",".join(f'{k}="{_escape(v)}"' for k, v in pairs)
-    return "{" + body + "}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    def collect(self) -> Iterator[Metric]:
+        for name, (help_text, read) in sorted(self.reads.items()):
+            yield GaugeMetricFamily(name, help_text, value=read())
 
 
 class Metrics:
     """Counters, gauges and histograms with labels, rendered as Prometheus text."""
 
     def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
         self._lock = threading.Lock()
-        self._help: dict[str, tuple[str, str]] = {}
-        self._values: dict[str, dict[Labels, float]] = defaultdict(dict)
-        self._histograms: dict[str, dict[Labels, list[float]]] = defaultdict(dict)
-        self._buckets: dict[str, Sequence[float]] = {}
-        self._gauge_functions: dict[str, Callable[[], float]] = {}
+        self._described: dict[str, tuple[str, str, tuple[float, ...]]] = {}
+        self._families: dict[str, tuple[_Family, tuple[str, ...]]] = {}
+        self._misused: set[str] = set()
+        self._scraped = _ReadAtScrape()
+        self.registry.register(self._scraped)
 
     def describe(self, name: str, kind: str, help_text: str, buckets: Sequence[float] = DEFAULT_BUCKETS) -> None:
-        self._help[name] = (kind, help_text)
-        if kind == "histogram":
-            self._buckets[name] = tuple(buckets)
+        self._described[name] = (kind, help_text, tuple(buckets))
 
     def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
-        key = _labels(labels)
-        with self._lock:
-            series = self._values[name]
-            series[key] = series.get(key, 0.0) + amount
+        series = self._series(name, "counter", labels)
+        if series is not None:
+            series.inc(amount)
 
     def set(self, name: str, value: float, **labels: str) -> None:
-        with self._lock:
-            self._values[name][_labels(labels)] = value
+        series = self._series(name, "gauge", labels)
+        if isinstance(series, Gauge):
+            series.set(value)
+
+    def observe(self, name: str, value: float, **labels: str) -> None:
+        series = self._series(name, "histogram", labels)
+        if isinstance(series, Histogram):
+            series.observe(value)
 
     def gauge_function(self, name: str, read: Callable[[], float]) -> None:
         """A gauge read at scrape time (inbox depth …)."""
-        self._gauge_functions[name] = read
-
-    def observe(self, name: str, value: float, **labels: str) -> None:
-        buckets = self._buckets.get(name, DEFAULT_BUCKETS)
-        key = _labels(labels)
-        with self._lock:
-            state = self._histograms[name].get(key)
-            if state is None:
-                state = self._histograms[name][key] = [0.0] * (len(buckets) + 2)  # buckets.., +Inf, sum
-            state[bisect.bisect_left(buckets, value)] += 1
-            state[-1] += value
+        help_text = self._described.get(name, ("gauge", name, ()))[1]
+        self._scraped.reads[name] = (help_text, read)
 
     def value(self, name: str, **labels: str) -> float:
-        with self._lock:
-            return self._values.get(name, {}).get(_labels(labels), 0.0)
+        """A counter's or gauge's current value (0 when never counted)."""
+        return self.registry.get_sample_value(name, labels) or 0.0
 
     def render(self) -> str:
-        lines: list[str] = []
-        gauges = {name: read() for name, read in self._gauge_functions.items()}
+        return generate_latest(self.registry).decode("utf-8")
+
+    def _series(self, name: str, used_as: str, labels: dict[str, str]) -> _Family | None:
+        names = tuple(sorted(labels))
         with self._lock:
-            names = sorted(set(self._help) | set(self._values) | set(self._histograms) | set(gauges))
-            for name in names:
-                kind, help_text = self._help.get(name, ("gauge" if name in gauges else "counter", name))
-                lines.append(f"# HELP {name} {help_text}")
-                lines.append(f"# TYPE {name} {kind}")
-                if name in gauges:
-                    lines.append(f"{name} {gauges[name]:g}")
-                for labels, value in sorted(self._values.get(name, {}).items()):
-                    lines.append(f"{name}{_render_labels(labels)} {value:g}")
-                buckets = self._buckets.get(name, DEFAULT_BUCKETS)
-                for labels, state in sorted(self._histograms.get(name, {}).items()):
-                    cumulative = 0.0
-                    for bound, count in zip([*map(str, buckets), "+Inf"], state[:-1]):
-                        cumulative += count
-                        lines.append(f"{name}_bucket{_render_labels(labels, (('le', bound),))} {cumulative:g}")
-                    lines.append(f"{name}_sum{_render_labels(labels)} {state[-1]:g}")
-                    lines.append(f"{name}_count{_render_labels(labels)} {cumulative:g}")
-        return "\n".join(lines) + "\n"
+            found = self._families.get(name)
+            if found is None:
+                found = self._families[name] = (self._create(name, used_as, names), names)
+        family, label_names = found
+        if label_names != names:
+            if name not in self._misused:
+                self._misused.add(name)
+                log.error("metric %s used with labels %s, created with %s; dropped", name, names, label_names)
+            return None
+        return family.labels(**labels) if names else family
+
+    def _create(self, name: str, used_as: str, label_names: tuple[str, ...]) -> _Family:
+        kind, help_text, buckets = self._described.get(name, (used_as, name, DEFAULT_BUCKETS))
+        if kind == "histogram":
+            return Histogram(name, help_text, label_names, registry=self.registry, buckets=buckets or DEFAULT_BUCKETS)
+        if kind == "gauge":
+            return Gauge(name, help_text, label_names, registry=self.registry)
+        return Counter(name, help_text, label_names, registry=self.registry)
