@@ -263,10 +263,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--burst", type=int, default=3000, help="webhooks per burst")
     parser.add_argument("--connections", type=int, default=50, help="keep-alive connections")
     parser.add_argument("--idle-s", type=float, default=5.0, help="the client pool's keep-alive expiry")
-    parser.add_argument("--second-after-s", type=float, default=6.0,
-                        help="pause between burst 1 acknowledged and burst 2 (burst 1 still being answered)")
-    parser.add_argument("--client-lag-s", type=float, default=0.3,
-                        help="idle phase: up to this long between the pool's reuse check and the write")
+    parser.add_argument(
+        "--second-after-s",
+        type=float,
+        default=6.0,
+        help="pause between burst 1 acknowledged and burst 2 (burst 1 still being answered)",
+    )
+    parser.add_argument(
+        "--client-lag-s",
+        type=float,
+        default=0.3,
+        help="idle phase: up to this long between the pool's reuse check and the write",
+    )
     parser.add_argument("--coalesce-gap-s", type=float, default=1.5, help="the server's [server] coalesce_gap_s")
     parser.add_argument("--new-connections", action="store_true", help="burst 2 on new connections")
     parser.add_argument("--cap-s", type=float, default=120.0, help="how long to wait for the answers")
@@ -276,12 +284,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         args.burst = 1000
     results = asyncio.run(bench(args))
     print(f"{'phase':>8} {'sent':>5} {'ack p50':>8} {'ack p99':>8} {'ack max':>8} {'non-200':>7}"
-          f" {'dropped':>7} {'reconn':>6} {'new max':>7} {'acked s':>7} {'answered':>8} {'all answered s':>14}")  # fmt: skip
+          f" {'dropped':>7} {'reconn':>6} {'new max':>7} {'acked s':>7}"
+          f" {'answered':>8} {'all answered s':>14}")  # fmt: skip
     for r in results["phases"]:
         fresh = f"{r['fresh_ack_max_ms']:.0f}" if r["fresh_ack_max_ms"] is not None else "-"
         answered = f"{r['all_answered_s']:.1f}" if r["all_answered_s"] is not None else "NOT ALL"
         print(f"{r['phase']:>8} {r['sent']:>5} {r['ack_p50_ms']:>8.1f} {r['ack_p99_ms']:>8.1f} {r['ack_max_ms']:>8.1f}"
-              f" {r['non_200']:>7} {r['dropped']:>7} {r['reconnects']:>6} {fresh:>7} {r['acked_in_s']:>7.2f} {r['answered']:>8} {answered:>14}")  # fmt: skip
+              f" {r['non_200']:>7} {r['dropped']:>7} {r['reconnects']:>6} {fresh:>7} {r['acked_in_s']:>7.2f}"
+              f" {r['answered']:>8} {answered:>14}")  # fmt: skip
     bursts = [r for r in results["phases"] if r["phase"].startswith("burst")]
     met = (all(r["ack_p99_ms"] <= TARGET_P99_MS and r["ack_max_ms"] <= TARGET_MAX_MS for r in bursts)
            and all(r["dropped"] == 0 for r in results["phases"]))  # fmt: skip

@@ -121,8 +121,8 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     except ImportError:
         return None
 
-    class _Loop(uvloop.Loop):  # type: ignore[misc,name-defined]
-        async def create_server(  # type: ignore[override]
+    class _Loop(uvloop.Loop):
+        async def create_server(  # type: ignore[override]  # one signature for the overloads; uvicorn calls it one way
             self,
             protocol_factory: Callable[[], asyncio.Protocol],
             host: Any = None,
@@ -137,7 +137,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
             if plain and sock is None and isinstance(host, str) and host and isinstance(port, int):
                 sock = _bind(host, port)  # an OSError is uvicorn's to report, as before
             if not plain or sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
-                return await super().create_server(  # type: ignore[no-any-return]
+                return await super().create_server(
                     protocol_factory, host, port, sock=sock, ssl=ssl, backlog=backlog, **more
                 )
             return _BatchAcceptServer(self, protocol_factory, sock, backlog)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import heapq
 import logging
 import time
@@ -160,7 +162,7 @@ class InboxWorker:
             if free > 0:
                 try:
                     items = self._claim(free)
-                except Exception as exc:  # the store is down for now: the items wait in the inbox
+                except Exception as exc:  # noqa: BLE001 - the store is down for now: the items wait in the inbox
                     log.error("cannot claim inbox items, retrying: %s", exc)
                     await asyncio.sleep(self._retry_delay_s)
                     continue
@@ -170,7 +172,7 @@ class InboxWorker:
                     key = conversation_key(item.message.bot_id, item.message.channel, item.message.conversation_id)
                     task = asyncio.create_task(self._work(item), name=f"inbox-{item.id}")
                     self._busy[key] = task
-                    task.add_done_callback(lambda _t, key=key: self._release(key))
+                    task.add_done_callback(functools.partial(self._release, key))
                 if len(items) == free:
                     continue  # there may be more
                 await self._sleep()
@@ -192,12 +194,11 @@ class InboxWorker:
             await self._wake.wait()
             return
         delay = self._settling[0] - time.time() + 0.002
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), max(0.0, delay))
-        except TimeoutError:
-            pass
 
-    def _release(self, key: str) -> None:
+    def _release(self, key: str, _task: object) -> None:
+        """The done callback of a conversation's task."""
         self._busy.pop(key, None)
         self._wake.set()
 
@@ -240,7 +241,7 @@ class InboxWorker:
             self._store.mark_done(carrier, in_response=in_response)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the message stays in the inbox and is tried again
+        except Exception as exc:  # noqa: BLE001 - the message stays in the inbox and is tried again
             self._metrics.inc("seabot_inbox_failures_total", channel=message.channel)
             if item.attempts + 1 >= self._max_attempts:
                 log.error(

@@ -70,7 +70,8 @@ def test_migrate_to_postgresql_copies_every_row_then_refuses_a_second_time(
         "handoffs": "1",
         "rate_buckets": "1",
         "answer_cache": "1",
-        "request_nonces": "0", "order_dialogs": "0",
+        "request_nonces": "0",
+        "order_dialogs": "0",
         "total": "11",
     }  # fmt: skip  (counters: the day's spend and the LINE pushes; settings: the offset and the schema marker)
 

@@ -257,7 +257,7 @@ class TieredResponder:
         first_answer: bool = False,
     ) -> None:
         labels = {"provider": spec.provider, "model": spec.model, "arm": spec.arm}
-        self._metrics.inc("seabot_llm_answers_total", tier=spec.name, outcome="ok" if ok else "error", **labels)
+        self._metrics.inc("seabot_llm_answers_total", 1.0, tier=spec.name, outcome="ok" if ok else "error", **labels)
         ttft = result.ttft_s if result is not None else None
         if ok and answer is not None:
             self._metrics.observe("seabot_llm_latency_seconds", latency_s, **labels)
