@@ -198,7 +198,7 @@ class Console:
         found = self.rows("SELECT id FROM conversations WHERE bot_id = ? AND channel = ? AND chat_id = ?",
                           (bot, channel, chat_id))  # fmt: skip
         assert found, f"no conversation {bot}/{channel}/{chat_id}"
-        return int(found[0][0])  # type: ignore[call-overload]
+        return int(found[0][0])  # type: ignore[call-overload]  # rows() gives objects
 
     def login(self, email: str, password: str = PASSWORD) -> httpx.Client:
         client = self.client()

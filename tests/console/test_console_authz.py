@@ -237,7 +237,7 @@ def test_a_polling_page_does_not_keep_an_idle_session_alive(console: Console) ->
     assert console.rows("SELECT last_seen FROM console_sessions") == [(seen,)]
     assert ann.get("/").status_code == 200  # a person opening a page does
     [(used,)] = console.rows("SELECT last_seen FROM console_sessions")
-    assert float(used) >= float(seen)  # type: ignore[arg-type]
+    assert float(used) >= float(seen)  # type: ignore[arg-type]  # rows() gives objects
     console.rows("UPDATE console_sessions SET last_seen = last_seen - 3 * 3600")  # idle for three hours
     polled = ann.get("/", headers={"HX-Request": "true"})
     assert polled.status_code == 401 and polled.headers["hx-redirect"] == "/login"

@@ -31,7 +31,7 @@ def page(browser: Any) -> Iterator[Any]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-    page.errors = errors  # type: ignore[attr-defined]
+    page.errors = errors  # type: ignore[attr-defined]  # our own attribute on the page
     yield page
     context.close()
 
@@ -82,7 +82,7 @@ def test_an_agent_takes_over_replies_and_releases(console: Console, page: Any) -
     assert page.evaluate("window.__notReloaded") is True
     wait_until(lambda: "Shipping takes 2-3 days." in _texts_sent(console), "the bot's answer at the platform")
     assert _texts_sent(console).count("Hello, this is Ann from the shop.") == 1
-    assert page.errors == []  # type: ignore[attr-defined]
+    assert page.errors == []  # type: ignore[attr-defined]  # our own attribute on the page
 
 
 HOSTILE = [
@@ -113,6 +113,6 @@ def test_hostile_customer_text_is_shown_as_text_and_runs_nothing(console: Consol
     page.locator("tr[data-conversation]").first.wait_for()
     assert page.locator("tbody img, tbody script, tbody a[href^='javascript']").count() == 0
     assert page.evaluate("window.__pwned") is None
-    assert page.errors == []  # type: ignore[attr-defined]
+    assert page.errors == []  # type: ignore[attr-defined]  # our own attribute on the page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "hostile-text-inbox.png"), full_page=True)

@@ -58,7 +58,7 @@ def test_an_english_agent_answers_a_thai_customer(console_factory: Callable[...,
     assert ann.post(f"/c/{c}/reply", data={"csrf": csrf_of(ann), "text": edited, "action": "send"}).status_code == 303
     wait_until(lambda: edited in [r.form_or_json.get("text") for r in console.platform.calls(SEND)], "the Thai reply")
     spent_after = console.rows("SELECT COALESCE(SUM(value), 0) FROM counters WHERE name LIKE 'spend_usd:shop:%'")[0][0]
-    assert float(spent_after) - float(spent_before) == pytest.approx(2 * (1000 * 1.0 + 500 * 2.0) / 1_000_000)  # type: ignore[arg-type]
+    assert float(spent_after) - float(spent_before) == pytest.approx(2 * (1000 * 1.0 + 500 * 2.0) / 1_000_000)  # type: ignore[arg-type]  # rows() gives objects
 
 
 def test_without_an_llm_translation_is_unavailable_and_the_text_goes_as_written(console: Console) -> None:

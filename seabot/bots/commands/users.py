@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("users", parents=[common], help="accounts of the merchant console")
     actions = p.add_subparsers(dest="users_action", required=True, metavar="ACTION")
     add = actions.add_parser("add", parents=[common], help="add an account (password from stdin, or generated)")
