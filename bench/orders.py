@@ -27,6 +27,7 @@ SECRET = "bench-order-secret-0123456789"
 CONFIG = """
 [server]
 host = "127.0.0.1"
+coalesce_gap_s = {gap}  # 0: time each message's own answer (the quiet gap would add the same to both)
 [console]
 port = {console_port}
 [storage]
@@ -128,7 +129,7 @@ async def _measure(n: int, api_delay_s: float, concurrency: int) -> dict[str, An
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "config.toml"
         config.write_text(CONFIG.format(
-            console_port=free_port(), db=(Path(folder) / "s.db").as_posix(), token=TELEGRAM_TOKEN,
+            gap=0, console_port=free_port(), db=(Path(folder) / "s.db").as_posix(), token=TELEGRAM_TOKEN,
             secret=TELEGRAM_SECRET, platform=base, orders=base, order_secret=SECRET,
         ), encoding="utf-8")  # fmt: skip
         seabot_port = free_port()

@@ -17,20 +17,13 @@ from seabot.core.phrases import Phrase, phrase
 from seabot.core.profile import BotProfile
 from seabot.core.ratelimit import RateLimiter
 from seabot.core.responder import Answer, Responder, ResponderRequest, Turn
+from seabot.core.storage.keys import rate_limited_counter
 from seabot.core.store import Conversation, ConversationStore, Handoff, RecentMessage, StoredMessage, TokenTake
 from seabot.core.textnorm import is_blank, storable
 
-__all__ = ["Pipeline", "PipelineLimits", "Detector", "MessageRouter", "RATE_LIMITED_COUNTER", "rate_limited_counter"]
+__all__ = ["Pipeline", "PipelineLimits", "Detector", "MessageRouter"]
 
 log = logging.getLogger("seabot.pipeline")
-
-# Customer messages the rate limit refused, per bot and UTC day (a durable counter).
-RATE_LIMITED_COUNTER = "rate_limited:{bot_id}:{day}"
-
-
-def rate_limited_counter(bot_id: str, at: float) -> str:
-    return RATE_LIMITED_COUNTER.format(bot_id=bot_id, day=time.strftime("%Y-%m-%d", time.gmtime(at)))
-
 
 class _Detection(Protocol):
     @property

@@ -12,6 +12,7 @@ import pytest
 from llm_server import FakeLLM, serve_fake_llm, status
 
 from seabot.core.messages import ChatKind, Role
+from seabot.core.storage.keys import rate_limited_counter
 from seabot.core.store import Handoff, StoredMessage
 from seabot.storage import SqliteStore
 
@@ -139,6 +140,7 @@ def test_stats_by_day_with_percentiles_fallbacks_and_line_pushes(
     store.record_handoff(Handoff(conv.id, "shop", "line", "c1", "c1", "th", ("angry",), created_at=today))
     store.bump_counter("line_pushes:shop:2025-01", 3)
     store.bump_counter("line_pushes:other:2025-01", 9)
+    store.bump_counter(rate_limited_counter("shop", today), 4)  # as the pipeline counts refused messages
     store.close()
     stats = json.loads(seabot(seabot_cmd, config, "stats", "--json", "--bot", "shop").stdout)
     old, new = stats["days"]
@@ -147,10 +149,12 @@ def test_stats_by_day_with_percentiles_fallbacks_and_line_pushes(
     assert (new["p50_ms"], new["p95_ms"]) == (300.0, 5000.0)
     assert new["cost_usd"] == pytest.approx(0.005)
     assert stats["line_pushes"] == [{"bot": "shop", "month": "2025-01", "pushes": 3}]
+    assert (old["rate_limited"], new["rate_limited"], stats["totals"]["rate_limited"]) == (0, 4, 4)
     one_day = json.loads(seabot(seabot_cmd, config, "stats", "--json", "--days", "1").stdout)
     assert [d["day"] for d in one_day["days"]] == [new["day"]]
     table = seabot(seabot_cmd, config, "stats").stdout
     assert "LINE push" in table and "2025-01" in table and "other" in table
+    assert "rate-limited" in table and "4 messages refused by the rate limit" in table
 
 
 def test_check_online_reports_ok_and_a_rejected_key_clearly(seabot_cmd: list[str], config: Path, llm: FakeLLM) -> None:

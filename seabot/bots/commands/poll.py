@@ -34,6 +34,7 @@ async def poll(config: AppConfig, bot_id: str, timeout_s: int, stop: asyncio.Eve
             lambda bot, channel: adapter if (bot, channel) == (bot_id, "telegram") else None,
             runtime.metrics,
             concurrency=config.server.concurrency,
+            coalesce_gap_s=config.server.coalesce_gap_s,  # lines typed in a burst answered together, as served
         )
         poller = TelegramPoller(adapter, runtime.store, worker, timeout_s=timeout_s)
         worker_task = asyncio.create_task(worker.run(), name="inbox-worker")

@@ -17,6 +17,7 @@ from seabot.bots.config import AppConfig, TierConfig
 from seabot.core.budget import DAY_S, day_start
 from seabot.core.llm.canary import CanaryDecision, SettingsCanaryStore
 from seabot.core.llm.ledger import CounterModelStats, ModelRow, summarize
+from seabot.core.storage.keys import RATE_LIMITED_PREFIX, parse_rate_limited_counter
 from seabot.core.store import DailyStats
 from seabot.storage import SqliteStore
 
@@ -47,11 +48,13 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     try:
         days = store.daily_stats(since, args.bot)
         pushes = store.counters(LINE_PUSHES)
+        limited = store.counters(RATE_LIMITED_PREFIX)
         canaries = asyncio.run(canary_decisions(config, store))
     finally:
         store.close()
     reference = _reference_tier(config)
-    rows = [_row(day, reference) for day in days]
+    refused = {key: int(n) for name, n in limited.items() if (key := parse_rate_limited_counter(name)) is not None}
+    rows = [{**_row(day, reference), "rate_limited": refused.get((day.bot_id, day.day), 0)} for day in days]
     line = _line_pushes(pushes, args.bot)
     if args.json:
         document = {
@@ -181,7 +184,7 @@ def _row(day: DailyStats, reference: TierConfig | None) -> dict[str, object]:
 
 def _totals(rows: Sequence[dict[str, object]]) -> dict[str, object]:
     totals: dict[str, object] = {}
-    for key in ("messages", "answers", "tokens_in", "tokens_out", "cache_hits", "fallbacks", "handoffs"):
+    for key in ("messages", "answers", "tokens_in", "tokens_out", "cache_hits", "fallbacks", "handoffs", "rate_limited"):
         totals[key] = sum(int(_number(r[key])) for r in rows)
     totals["cost_usd"] = sum(_number(r["cost_usd"]) for r in rows)
     premium = [_number(r["premium_cost_usd"]) for r in rows if r["premium_cost_usd"] is not None]
@@ -229,11 +232,11 @@ def _print_table(rows: Sequence[dict[str, object]], reference: TierConfig | None
         print(f"no messages in the last {days} day(s)")
         return
     headers = ["day", "bot", "msgs", "languages", "tiers", "models", "tokens in/out", "cost $",
-               "p50 ms", "p95 ms", "cache", "fallback", "handoff"]  # fmt: skip
+               "p50 ms", "p95 ms", "cache", "fallback", "handoff", "rate-limited"]  # fmt: skip
     body = [
         [str(r["day"]), str(r["bot_id"]), str(r["messages"]), _tally(r["languages"]), _tally(r["tiers"]),
          _tally(r["models"]), f"{r['tokens_in']}/{r['tokens_out']}", _usd(r["cost_usd"]), _ms(r["p50_ms"]),
-         _ms(r["p95_ms"]), str(r["cache_hits"]), str(r["fallbacks"]), str(r["handoffs"])]
+         _ms(r["p95_ms"]), str(r["cache_hits"]), str(r["fallbacks"]), str(r["handoffs"]), str(r["rate_limited"])]
         for r in rows
     ]  # fmt: skip
     print(_table(headers, body))
@@ -241,6 +244,7 @@ def _print_table(rows: Sequence[dict[str, object]], reference: TierConfig | None
     print(
         f"\ntotal: {totals['messages']} messages, {totals['answers']} answers, cost ${_number(totals['cost_usd']):.4f}"
         f", {totals['cache_hits']} from cache, {totals['fallbacks']} fallbacks, {totals['handoffs']} handoffs"
+        f", {totals['rate_limited']} messages refused by the rate limit (each customer heard so once)"
     )
     if totals["order_lookups"]:
         print(

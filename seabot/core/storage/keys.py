@@ -19,7 +19,7 @@ __all__ = [
     "conversation_key", "split_conversation_key", "rate_bucket_key", "spend_counter", "push_counter",
     "parse_push_counter", "push_counter_prefix", "poll_offset_key", "parts_sent_key", "refused_token_key",
     "sent_message_key", "month_of", "day_of", "rate_bucket_user_suffix", "rate_bucket_bot_prefix", "nonce_scope",
-    "order_lookup_bucket_key",
+    "order_lookup_bucket_key", "RATE_LIMITED_PREFIX", "rate_limited_counter", "parse_rate_limited_counter",
 ]  # fmt: skip
 
 _SEP = "\x1f"  # the unit separator: no platform id contains it
@@ -39,6 +39,21 @@ def order_lookup_bucket_key(bot_id: str, channel: str, user_id: str) -> str:
     """The token bucket of a customer's order lookups: a rate bucket of its own (``forget``
     erases it with the customer's other buckets)."""
     return rate_bucket_key(bot_id, f"orders:{channel}", user_id)
+
+
+RATE_LIMITED_PREFIX = "rate_limited:"
+_RATE_LIMITED = re.compile(r"^rate_limited:(?P<bot_id>.+):(?P<day>\d{4}-\d{2}-\d{2})$")
+
+
+def rate_limited_counter(bot_id: str, at: float) -> str:
+    """The counter of customer messages the rate limit refused, per bot and UTC day."""
+    return f"{RATE_LIMITED_PREFIX}{bot_id}:{day_of(at)}"
+
+
+def parse_rate_limited_counter(name: str) -> tuple[str, str] | None:
+    """(bot id, day) of a ``rate_limited_counter`` name, or None for another counter."""
+    found = _RATE_LIMITED.match(name)
+    return (found["bot_id"], found["day"]) if found else None
 
 
 def rate_bucket_user_suffix(user_id: str) -> str:
