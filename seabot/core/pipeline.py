@@ -25,6 +25,7 @@ __all__ = ["Pipeline", "PipelineLimits", "Detector", "MessageRouter"]
 
 log = logging.getLogger("seabot.pipeline")
 
+
 class _Detection(Protocol):
     @property
     def lang(self) -> str: ...

@@ -17,9 +17,9 @@ from seabot.core.metrics import Metrics
 from seabot.core.offline import OfflineResponder
 from seabot.core.phrases import Phrase, phrase
 from seabot.core.pipeline import Pipeline
-from seabot.core.storage.keys import rate_limited_counter
 from seabot.core.ratelimit import RateLimiter
 from seabot.core.routing import Router
+from seabot.core.storage.keys import rate_limited_counter
 from seabot.storage import SqliteStore
 
 pytestmark = pytest.mark.anyio

@@ -184,7 +184,16 @@ def _row(day: DailyStats, reference: TierConfig | None) -> dict[str, object]:
 
 def _totals(rows: Sequence[dict[str, object]]) -> dict[str, object]:
     totals: dict[str, object] = {}
-    for key in ("messages", "answers", "tokens_in", "tokens_out", "cache_hits", "fallbacks", "handoffs", "rate_limited"):
+    for key in (
+        "messages",
+        "answers",
+        "tokens_in",
+        "tokens_out",
+        "cache_hits",
+        "fallbacks",
+        "handoffs",
+        "rate_limited",
+    ):
         totals[key] = sum(int(_number(r[key])) for r in rows)
     totals["cost_usd"] = sum(_number(r["cost_usd"]) for r in rows)
     premium = [_number(r["premium_cost_usd"]) for r in rows if r["premium_cost_usd"] is not None]
