@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from seabot.adapters.base import ChannelAdapter
+from seabot.bots.canaries import canary_decisions, canary_line
 from seabot.bots.runtime import Runtime
 from seabot.console import auth
 from seabot.console.forms import FormError, read_form
@@ -309,6 +310,10 @@ class ConsoleViews:
             "messages_chart": bar_chart([(d, v[0]) for d, v in ordered]),
             "cost_chart": bar_chart([(d, v[1]) for d, v in ordered], fmt="${:.4f}"),
             "query": urlencode({k: v for k, v in wanted.items() if v}),
+            "canaries": [
+                canary_line(self._runtime.config, tier, decision)
+                for tier, decision in (await canary_decisions(self._runtime.config, self._runtime.store)).items()
+            ],
         }  # fmt: skip
         return self.render(request, "stats.html", context)
 

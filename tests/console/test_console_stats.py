@@ -60,3 +60,28 @@ def test_a_csv_cell_never_starts_a_formula() -> None:
 def test_stats_need_a_session(console: Console) -> None:
     assert console.client().get("/stats.csv").status_code == 303
     assert isinstance(console.client(), httpx.Client)
+
+
+def test_the_stats_page_shows_each_canary_and_a_rollback(console_factory) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import time
+
+    from llm_server import serve_fake_llm
+
+    from seabot.core.llm.canary import CanaryDecision, CanaryStatus, SettingsCanaryStore
+    from seabot.storage import SqliteStore
+
+    with serve_fake_llm() as llm:
+        console = console_factory(start=False, llm_url=llm.base_url)
+        config = console.config_path
+        config.write_text(config.read_text() + '\n[llm.tiers.premium.canary]\nmodel = "cheap-premium"\nshare = 0.1\n')
+        store = SqliteStore(console.db)
+        decision = CanaryDecision("premium", "cheap-premium", "default", CanaryStatus.ROLLED_BACK, time.time(),
+                                  "error rate 40% over 50 answers", "auto")  # fmt: skip
+        asyncio.run(SettingsCanaryStore(store).save(decision))
+        store.close()
+        console.start()
+        console.add_user("boss@shop.test", "admin")
+        page = console.login("boss@shop.test").get("/stats")
+    assert page.status_code == 200
+    assert "cheap-premium" in page.text and "rolled back" in page.text and "error rate 40%" in page.text

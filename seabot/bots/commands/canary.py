@@ -14,7 +14,8 @@ import asyncio
 import json
 import time
 
-from seabot.bots.commands.stats import canary_decisions, canary_line, model_row_json, model_table, read_model_rows
+from seabot.bots.canaries import canary_decisions, canary_line
+from seabot.bots.commands.stats import model_row_json, model_table, read_model_rows
 from seabot.bots.config import AppConfig
 from seabot.core.budget import DAY_S, day_start
 from seabot.core.llm.canary import Canaries, CanaryStatus, SettingsCanaryStore

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import SupportsFloat
 
+from seabot.bots.canaries import canary_decisions, canary_json, canary_line
 from seabot.bots.config import AppConfig, TierConfig
 from seabot.core.budget import DAY_S, day_start
-from seabot.core.llm.canary import CanaryDecision, SettingsCanaryStore
 from seabot.core.llm.ledger import CounterModelStats, ModelRow, summarize
 from seabot.core.storage.keys import RATE_LIMITED_PREFIX, parse_rate_limited_counter
 from seabot.core.store import DailyStats
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
             "days": rows,
             "totals": _totals(rows),
             "line_pushes": line,
-            "canaries": [_canary_json(config, tier, d) for tier, d in canaries.items()],
+            "canaries": [canary_json(config, tier, d) for tier, d in canaries.items()],
         }
         print(json.dumps(document, ensure_ascii=False, indent=2))
         return 0
@@ -74,43 +74,6 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     for tier, decision in canaries.items():
         print(canary_line(config, tier, decision))
     return 0
-
-
-async def canary_decisions(config: AppConfig, store: SqliteStore) -> dict[str, CanaryDecision | None]:
-    """Each configured canary's decision in force (None: running at its share)."""
-    state = SettingsCanaryStore(store)
-    found: dict[str, CanaryDecision | None] = {}
-    for name, tier in config.llm.tiers.items():
-        if tier.canary is None:
-            continue
-        decision = await state.load(name)
-        about = decision is not None and (decision.model, decision.provider) == (
-            tier.canary.model,
-            tier.canary.provider,
-        )
-        found[name] = decision if about else None
-    return found
-
-
-def canary_line(config: AppConfig, tier: str, decision: CanaryDecision | None) -> str:
-    canary = config.llm.tiers[tier].canary
-    assert canary is not None
-    name = f"{canary.model}@{canary.provider}"
-    if decision is None:
-        return f"canary {tier}: {name} on {canary.share:.0%} of conversations (active)"
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(decision.at))
-    return f"canary {tier}: {name} {decision.status.replace('_', ' ')} {when} by {decision.by}: {decision.reason}"
-
-
-def _canary_json(config: AppConfig, tier: str, decision: CanaryDecision | None) -> dict[str, object]:
-    canary = config.llm.tiers[tier].canary
-    assert canary is not None
-    return {
-        "tier": tier, "model": canary.model, "provider": canary.provider, "share": canary.share,
-        "status": "active" if decision is None else str(decision.status),
-        "decided_at": None if decision is None else decision.at, "by": None if decision is None else decision.by,
-        "reason": None if decision is None else decision.reason,
-    }  # fmt: skip
 
 
 def read_model_rows(config: AppConfig, since: float, *, by_arm: bool = False) -> list[ModelRow]:
