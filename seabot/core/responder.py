@@ -34,7 +34,10 @@ class ResponderRequest:
     def context_free(self) -> bool:
         """The answer can depend on nothing but the question and the bot's own knowledge: no
         customer data rides along and the customer has said nothing before in this conversation."""
-        return not self.personal and not self.context and not any(turn.role is Role.CUSTOMER for turn in self.history)
+        # a person of the shop's may have written the customer's details too
+        return not self.personal and not self.context and not any(
+            turn.role in (Role.CUSTOMER, Role.AGENT) for turn in self.history
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,3 +86,17 @@ def test_breaker_opens_after_failures_skips_then_probes_once() -> None:
     breaker.success("m")
     assert breaker.allow("m") and not breaker.is_open("m")
     assert breaker.allow("other")
+
+
+def test_a_shop_persons_reply_is_the_assistant_side_of_the_prompt() -> None:
+    from seabot.core.llm.prompt import build_prompt
+    from seabot.core.messages import Role
+    from seabot.core.profile import BotProfile
+    from seabot.core.responder import Turn
+
+    bot = BotProfile("shop", "Shop", languages=("en",))
+    history = (Turn(Role.CUSTOMER, "my parcel is late"), Turn(Role.AGENT, "Ann here, I am checking it now"))
+    prompt = build_prompt(bot, "en", "thanks, any news?", history, 2000)
+    assert [(m.role, m.content) for m in prompt.messages[1:]] == [
+        ("user", "my parcel is late"), ("assistant", "Ann here, I am checking it now"), ("user", "thanks, any news?"),
+    ]  # fmt: skip

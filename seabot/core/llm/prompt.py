@@ -83,7 +83,8 @@ def build_prompt(
         if used + cost > max_history_tokens:
             break
         used += cost
-        kept.append(ChatMessage("assistant" if turn.role is Role.BOT else "user", turn.text))
+        # the shop's side of the conversation (the bot, or a person of the shop's) is the assistant
+        kept.append(ChatMessage("assistant" if turn.role in (Role.BOT, Role.AGENT) else "user", turn.text))
     considered = sum(1 for turn in history if turn.role is not Role.SYSTEM)
     system = ChatMessage("system", system_prompt(bot, lang) + (f"\n\n{context}" if context else ""))
     current = ChatMessage("user", text)
