@@ -45,7 +45,7 @@ def agent_reply(item: OutboxItem, lang: str = "") -> Reply:
     return Reply(
         bot_id=item.bot_id, channel=item.channel, chat_id=item.chat_id, user_id=item.user_id, text=item.text,
         lang=lang, in_reply_to=f"agent:{item.id}", reply_handle=None, received_at=item.created_at,
-        resent=item.attempts > 1,
+        resent=item.attempts > 1, confirm_refusal=True,
     )  # fmt: skip
 
 

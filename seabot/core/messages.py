@@ -98,3 +98,6 @@ class Reply:
     # died, or the send failed, after the answer was stored): a sender that can tell whether it
     # did (a one-time reply token already used) must not send it a second way.
     resent: bool = False
+    # A person of the shop's sent it and waits to see it delivered: a platform's refusal (blocked,
+    # window closed, quota spent) is raised to the sender, not only kept in the history.
+    confirm_refusal: bool = False

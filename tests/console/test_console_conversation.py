@@ -225,3 +225,15 @@ def test_a_canned_reply_is_put_in_the_box_in_the_customers_language(console: Con
     assert console.rows("SELECT COUNT(*) FROM console_outbox") == [(0,)]  # nothing sent until the agent sends it
     assert _post(ann, f"/c/{c}/reply", text="Thank you for waiting!").status_code == 303
     wait_until(lambda: "Thank you for waiting!" in _sent_texts(console.platform), "the canned reply sent")
+
+
+def test_a_reply_the_platform_refuses_is_shown_as_failed_with_the_reason(console: Console, ann: httpx.Client) -> None:
+    c = _handed_off(console, chat_id=4545)
+    _post(ann, f"/c/{c}/take")
+    console.platform.fail(SEND, 403)  # Telegram: the customer blocked the bot
+    assert _post(ann, f"/c/{c}/reply", text="Are you still there?").status_code == 303
+    wait_until(lambda: console.rows("SELECT 1 FROM console_outbox WHERE state = 'failed'"), "the refusal recorded")
+    [(reason,)] = console.rows("SELECT last_error FROM console_outbox")
+    assert "refused" in str(reason)
+    assert [t for t in _sent_texts(console.platform) if t == "Are you still there?"] == ["Are you still there?"]
+    assert "failed" in ann.get(f"/c/{c}").text.lower()  # the agent sees it did not arrive

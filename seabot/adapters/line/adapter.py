@@ -213,6 +213,8 @@ class LineAdapter:
             try:
                 await self._push(reply, number, batch)
             except RejectedError:
+                if reply.confirm_refusal:
+                    raise
                 log.error("push refused; answer kept in history", extra={"bot": self.bot_id, "channel": CHANNEL})
                 return
 

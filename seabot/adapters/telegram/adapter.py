@@ -226,6 +226,8 @@ class TelegramAdapter:
                 self._note_parts_sent(reply, len(parts), index + 1)
         except RejectedError:
             # blocked by the user, chat gone …: retrying cannot help; the answer stays in the history
+            if reply.confirm_refusal:
+                raise
             log.error("answer not delivered; kept in history", extra={"bot": self.bot_id, "channel": CHANNEL})
 
     def _parts_sent(self, reply: Reply, parts: int) -> int:

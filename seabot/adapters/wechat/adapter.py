@@ -185,6 +185,8 @@ class WechatAdapter:
                 )
             except RejectedError:
                 # outside the 48-hour window, quota used up, user gone: the answer stays in the history
+                if reply.confirm_refusal:
+                    raise
                 log.error("customer-service message refused; answer kept in history", extra={"bot": self.bot_id})
                 return
             self.metrics.inc(WECHAT_CS_SENDS, bot=self.bot_id)
