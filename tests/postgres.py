@@ -9,6 +9,7 @@ a conftest (or a test module) that needs them.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -87,6 +88,9 @@ def pg_server() -> Iterator[PgServer]:
     finally:
         server.cleanup()
         shutil.rmtree(root, ignore_errors=True)
+        # pgserver logs again from its atexit hook, after pytest has closed the streams it captured:
+        # the server is stopped by now, so those lines would only be "I/O on closed file" noise.
+        logging.getLogger("pgserver").disabled = True
 
 
 @pytest.fixture
