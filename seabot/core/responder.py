@@ -35,8 +35,10 @@ class ResponderRequest:
         """The answer can depend on nothing but the question and the bot's own knowledge: no
         customer data rides along and the customer has said nothing before in this conversation."""
         # a person of the shop's may have written the customer's details too
-        return not self.personal and not self.context and not any(
-            turn.role in (Role.CUSTOMER, Role.AGENT) for turn in self.history
+        return (
+            not self.personal
+            and not self.context
+            and not any(turn.role in (Role.CUSTOMER, Role.AGENT) for turn in self.history)
         )
 
 

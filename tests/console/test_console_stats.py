@@ -62,7 +62,7 @@ def test_stats_need_a_session(console: Console) -> None:
     assert isinstance(console.client(), httpx.Client)
 
 
-def test_the_stats_page_shows_each_canary_and_a_rollback(console_factory) -> None:  # type: ignore[no-untyped-def]
+def test_the_stats_page_shows_each_canary_and_a_rollback(console_factory) -> None:
     import asyncio
     import time
 
