@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from seabot.core.orders.records import Order, OrderLookup
+
 __all__ = [
     "AccountRole", "Account", "AccountExists", "Session", "ConversationStatus", "InboxFilter",
     "ConversationRow", "ConsoleMessage", "HandoffNote", "CannedReply", "OutboxState", "OutboxItem",
@@ -114,6 +116,11 @@ class ConsoleMessage:
     fallback: bool = False
     delivery: str | None = None  # an agent's reply: pending | sending | sent | failed
     delivery_error: str = ""
+    lookup: OrderLookup | None = None  # a bot answer based on an order: what the lookup returned
+
+    @property
+    def order(self) -> Order | None:
+        return self.lookup.order if self.lookup is not None else None
 
 
 @dataclass(frozen=True, slots=True)

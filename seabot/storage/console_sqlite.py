@@ -35,6 +35,7 @@ from seabot.core.console_store import (
     Session,
 )
 from seabot.core.errors import StorageError, StorageLockedError
+from seabot.core.orders.records import OrderLookup
 from seabot.core.storage import keys
 from seabot.storage.schema import create_schema
 
@@ -391,7 +392,8 @@ class SqliteConsoleStore:
         rows = await self._run(
             lambda c: c.execute(
                 "SELECT * FROM (SELECT m.id, m.role, m.text, COALESCE(m.created_at, 0), m.lang, m.responder, m.model,"
-                " m.tier, COALESCE(m.cost_usd, 0), m.latency_ms, COALESCE(m.fallback, 0), o.state, o.last_error"
+                " m.tier, COALESCE(m.cost_usd, 0), m.latency_ms, COALESCE(m.fallback, 0), o.state, o.last_error,"
+                " m.context"
                 " FROM messages m LEFT JOIN console_outbox o ON m.role = 'agent' AND o.message_id = m.id"
                 " WHERE m.conversation_id = ? ORDER BY m.id DESC LIMIT ?) ORDER BY 1",
                 (conversation_id, limit),
@@ -412,6 +414,7 @@ class SqliteConsoleStore:
                 fallback=bool(r[10]),
                 delivery=r[11],
                 delivery_error=r[12] or "",
+                lookup=_lookup(r[13]),
             )
             for r in rows
         ]
@@ -712,3 +715,13 @@ def _outbox(row: Any) -> OutboxItem:
         text=row[6], agent_id=row[7], agent_name=row[8], state=OutboxState(row[9]), attempts=row[10],
         created_at=row[11], message_id=row[12], last_error=row[13] or "",
     )  # fmt: skip
+
+
+def _lookup(context: str | None) -> OrderLookup | None:
+    """What an order lookup returned, as stored with the answer (None for other answers)."""
+    if not context:
+        return None
+    try:
+        return OrderLookup.from_json(json.loads(context))
+    except (ValueError, KeyError, TypeError):  # a row from a later release we cannot read: no card
+        return None

@@ -237,3 +237,25 @@ def test_a_reply_the_platform_refuses_is_shown_as_failed_with_the_reason(console
     assert "refused" in str(reason)
     assert [t for t in _sent_texts(console.platform) if t == "Are you still there?"] == ["Are you still there?"]
     assert "failed" in ann.get(f"/c/{c}").text.lower()  # the agent sees it did not arrive
+
+
+def test_the_conversation_shows_the_order_card_an_answer_was_based_on(console: Console, ann: httpx.Client) -> None:
+    import json
+    import sqlite3
+
+    c = _handed_off(console, chat_id=4646)
+    lookup = {"outcome": "found", "reason": None, "order": {
+        "ref": "1001", "status": "out_for_delivery",
+        "items": [{"name": "<script>alert(1)</script> Batik", "quantity": 2}],
+        "carrier": "Flash Express", "tracking_number": "TH0123456789A", "eta": "2026-12-10",
+    }}  # fmt: skip
+    with sqlite3.connect(console.db) as conn:  # as the pipeline stores an order answer
+        conn.execute(
+            "INSERT INTO messages (conversation_id, bot_id, channel, chat_id, user_id, role, text, responder, context,"
+            " created_at) VALUES (?, 'shop', 'telegram', '4646', '4646', 'bot', 'Your order is on its way',"
+            " 'orders', ?, ?)",
+            (c, json.dumps(lookup), 2e9),
+        )
+    page = ann.get(f"/c/{c}").text
+    assert "order lookup, found" in page and "TH0123456789A" in page and "out for delivery" in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page

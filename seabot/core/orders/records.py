@@ -135,3 +135,9 @@ class OrderLookup:
             "order": self.order.as_json() if self.order else None,
             "reason": self.reason,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OrderLookup:
+        """The inverse of ``as_json`` (what was stored with an answer; no owner)."""
+        order = data.get("order")
+        return cls(LookupOutcome(data["outcome"]), Order.from_json(order) if order else None, reason=data.get("reason"))
