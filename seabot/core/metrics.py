@@ -51,7 +51,7 @@ class Metrics:
 
     def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
         series = self._series(name, "counter", labels)
-        if series is not None:
+        if isinstance(series, (Counter, Gauge)):
             series.inc(amount)
 
     def set(self, name: str, value: float, **labels: str) -> None:
