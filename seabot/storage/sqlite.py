@@ -236,27 +236,7 @@ class SqliteStore:
 
     def claim(self, limit: int, busy_conversations: Sequence[str]) -> list[InboxItem]:
         """The oldest open item of each conversation not already being worked on."""
-        busy = set(busy_conversations)
-
-        def work(conn: sqlite3.Connection) -> list[InboxItem]:
-            rows = conn.execute(
-                "SELECT id, payload, status, reply, attempts, conversation_key FROM inbox"
-                " WHERE id IN (SELECT MIN(id) FROM inbox WHERE status != 'done' GROUP BY conversation_key)"
-                " ORDER BY id LIMIT ?",
-                (limit + len(busy),),
-            ).fetchall()
-            items = [
-                InboxItem(row[0], load_inbound(row[1]), InboxStatus(row[2]), load_reply(row[3]), row[4])
-                for row in rows
-                if row[5] not in busy
-            ][:limit]
-            if items:
-                conn.executemany(
-                    "UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", [(item.id,) for item in items]
-                )
-            return items
-
-        return self._run(work, write=True)
+        return self._claim_first_open(limit, busy_conversations, "", ())
 
     def claim_settled(
         self, limit: int, busy_conversations: Sequence[str], *, settled_before: float, urgent: Sequence[int] = ()
@@ -264,16 +244,24 @@ class SqliteStore:
         """As ``claim``, for conversations that have gone quiet: the newest open item arrived at
         or before ``settled_before``, or one of its items is in ``urgent`` (a webhook waits for
         its answer), or its oldest item is already answered (only its delivery is left)."""
+        having = (
+            " HAVING MAX(received_at) <= ? OR MAX(status = 'answered') OR MAX(id IN (SELECT value FROM json_each(?)))"
+        )
+        return self._claim_first_open(limit, busy_conversations, having, (settled_before, json.dumps(list(urgent))))
+
+    def _claim_first_open(
+        self, limit: int, busy_conversations: Sequence[str], having: str, params: tuple[object, ...]
+    ) -> list[InboxItem]:
+        """The oldest open item of each conversation (``having`` filters the conversations) that
+        is not busy, oldest first, with its attempt counted, in one transaction."""
         busy = set(busy_conversations)
 
         def work(conn: sqlite3.Connection) -> list[InboxItem]:
             rows = conn.execute(
                 "SELECT id, payload, status, reply, attempts, conversation_key FROM inbox"
                 " WHERE id IN (SELECT MIN(id) FROM inbox WHERE status != 'done' GROUP BY conversation_key"
-                "  HAVING MAX(received_at) <= ? OR MAX(status = 'answered')"
-                "  OR MAX(id IN (SELECT value FROM json_each(?))))"
-                " ORDER BY id LIMIT ?",
-                (settled_before, json.dumps(list(urgent)), limit + len(busy)),
+                f"{having}) ORDER BY id LIMIT ?",
+                (*params, limit + len(busy)),
             ).fetchall()
             items = [
                 InboxItem(row[0], load_inbound(row[1]), InboxStatus(row[2]), load_reply(row[3]), row[4])
